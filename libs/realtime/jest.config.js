@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'realtime',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/realtime',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'serialization',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/serialization',
+};
