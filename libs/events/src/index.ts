@@ -1,6 +1,7 @@
 export * from './lib/envelope/agent-event-payloads';
 export * from './lib/envelope/event-envelope';
 export * from './lib/envelope/deferred-value';
+export * from './lib/envelope/agent-event-sink';
 export * from './lib/replies/error-codes';
 export * from './lib/replies/reply';
 export * from './lib/requests/request-schemas';
