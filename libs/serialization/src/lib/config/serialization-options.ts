@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os';
+
+/** What `SerializationModule.forRoot` accepts; every field has a default. */
+export interface SerializationOptions {
+  /** Worker threads in the pool. Default: one less than the cores, at least one. */
+  poolSize?: number;
+  /** Time limit per payload; past it the payload becomes `{ truncated, reason: 'timeout' }`. */
+  timeoutMs?: number;
+  /** Payloads whose JSON is larger become `{ truncated, reason: 'too_large' }`. */
+  maxEventBytes?: number;
+  /** Payloads up to this many bytes of JSON are converted inline, on the calling thread. */
+  inlineThresholdBytes?: number;
+  /** Tasks allowed to wait for a worker; beyond it a payload becomes `{ reason: 'overloaded' }`. */
+  maxQueue?: number;
+  /** Strings longer than this become the truncation marker. */
+  maxStringChars?: number;
+  /** Nesting deeper than this becomes `DEPTH_MARKER`. */
+  maxDepth?: number;
+  /** Where the worker script is; see `resolveWorkerLaunch` for the default. */
+  workerFilename?: string;
+  /** Modules the workers load at start-up, each registering recipes with `registerRecipe`. */
+  recipeModules?: string[];
+  /** Longest stretch the sliced encoder works on the event loop before it yields. */
+  sliceMs?: number;
+}
+
+export type ResolvedSerializationOptions = Required<Omit<SerializationOptions, 'workerFilename'>> &
+  Pick<SerializationOptions, 'workerFilename'>;
+
+/** DI token of the resolved options. */
+export const SERIALIZATION_OPTIONS = Symbol('SERIALIZATION_OPTIONS');
+
+export const DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 1000;
+/**
+ * Chosen by measurement (docs/BENCHMARKS.md, "Serialization"): converting 16 KiB inline holds
+ * the event loop for well under a millisecond, and below it a worker round trip costs more
+ * than the conversion it saves.
+ */
+export const DEFAULT_INLINE_THRESHOLD_BYTES = 16 * 1024;
+export const DEFAULT_MAX_QUEUE = 256;
+export const DEFAULT_MAX_STRING_CHARS = 1024 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+export const DEFAULT_SLICE_MS = 4;
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Fills defaults and checks every number once, at start-up. `timeoutMs` and `maxEventBytes`
+ * fall back to `SERIALIZATION_TIMEOUT_MS` and `MAX_EVENT_BYTES` from the environment.
+ */
+export function resolveSerializationOptions(
+  options: SerializationOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSerializationOptions {
+  const resolved: ResolvedSerializationOptions = {
+    poolSize: options.poolSize ?? defaultPoolSize(),
+    timeoutMs: options.timeoutMs ?? fromEnv(env, 'SERIALIZATION_TIMEOUT_MS') ?? DEFAULT_TIMEOUT_MS,
+    maxEventBytes:
+      options.maxEventBytes ?? fromEnv(env, 'MAX_EVENT_BYTES') ?? DEFAULT_MAX_EVENT_BYTES,
+    inlineThresholdBytes: options.inlineThresholdBytes ?? DEFAULT_INLINE_THRESHOLD_BYTES,
+    maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
+    maxStringChars: options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    recipeModules: options.recipeModules ?? [],
+    sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+    workerFilename: options.workerFilename,
+  };
+  requirePositiveInteger('poolSize', resolved.poolSize);
+  requirePositiveInteger('timeoutMs', resolved.timeoutMs);
+  requirePositiveInteger('maxEventBytes', resolved.maxEventBytes);
+  requirePositiveInteger('inlineThresholdBytes', resolved.inlineThresholdBytes);
+  requirePositiveInteger('maxQueue', resolved.maxQueue);
+  requirePositiveInteger('maxStringChars', resolved.maxStringChars);
+  requirePositiveInteger('maxDepth', resolved.maxDepth);
+  requirePositiveInteger('sliceMs', resolved.sliceMs);
+  if (resolved.inlineThresholdBytes > resolved.maxEventBytes) {
+    throw new Error(
+      `Serialization: inlineThresholdBytes (${resolved.inlineThresholdBytes}) must not exceed ` +
+        `maxEventBytes (${resolved.maxEventBytes}); lower the threshold or raise MAX_EVENT_BYTES.`,
+    );
+  }
+  return resolved;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive integer (got "${raw}"); fix or unset it.`);
+  }
+  return value;
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(
+      `Serialization option ${name} must be a positive integer (got ${String(value)}); ` +
+        'fix the value passed to SerializationModule.forRoot.',
+    );
+  }
+}

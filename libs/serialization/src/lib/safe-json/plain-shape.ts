@@ -1,0 +1,48 @@
+/** Returned by `plainShapeOf` for an object that is walked key by key as it is. */
+export const ORDINARY = Symbol('ordinary');
+
+const OBJECT_PROTOTYPE = Object.prototype;
+
+/**
+ * The conversion rules for objects JSON.stringify gets wrong, in one place so the inline
+ * converter, the workers and the sliced encoder agree. Returns what stands for `value` in JSON
+ * (itself converted further by the caller), or `ORDINARY` for a plain object or array.
+ * May throw when a `toJSON` throws; callers turn that into the `unserializable` marker.
+ */
+export function plainShapeOf(value: object): unknown {
+  if (Array.isArray(value)) return ORDINARY;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  // Object literals are by far the most common case: one prototype check, no instanceof chain.
+  if (prototype === OBJECT_PROTOTYPE || prototype === null) {
+    return typeof (value as { toJSON?: unknown }).toJSON === 'function'
+      ? (value as { toJSON(key: string): unknown }).toJSON('')
+      : ORDINARY;
+  }
+  // Before `toJSON`: Buffer has one, and it yields an array of numbers, not base64.
+  if (ArrayBuffer.isView(value)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  }
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    return Buffer.from(value).toString('base64');
+  }
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  }
+  // Name and message only: a stack tells a client about our code, not about its request.
+  if (value instanceof Error) {
+    return { name: String(value.name), message: String(value.message) };
+  }
+  if (value instanceof Map) {
+    const object: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [key, entry] of value) object[String(key)] = entry;
+    return object;
+  }
+  if (value instanceof Set) return Array.from(value);
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    return value.valueOf();
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON(key: string): unknown }).toJSON('');
+  }
+  return ORDINARY;
+}

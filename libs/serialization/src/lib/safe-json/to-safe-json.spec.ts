@@ -1,0 +1,188 @@
+import { deferredValue } from '@agent-gateway/events';
+import { CIRCULAR_MARKER, DEPTH_MARKER } from './safe-json-markers';
+import { toSafeJson, toSafeJsonWithin } from './to-safe-json';
+
+describe('toSafeJson', () => {
+  it('keeps plain JSON as it is, as a copy', () => {
+    const payload = { text: 'hi', n: 1.5, ok: true, none: null, list: [1, 'two', { three: 3 }] };
+    const json = toSafeJson(payload);
+    expect(json).toEqual(payload);
+    expect(json).not.toBe(payload);
+  });
+
+  it('replaces a cycle with the circular marker and keeps shared, acyclic references', () => {
+    const shared = { id: 1 };
+    const state: Record<string, unknown> = { a: shared, b: shared };
+    state['self'] = state;
+    const list: unknown[] = [1];
+    list.push(list);
+    expect(toSafeJson(state)).toEqual({ a: { id: 1 }, b: { id: 1 }, self: CIRCULAR_MARKER });
+    expect(toSafeJson(list)).toEqual([1, CIRCULAR_MARKER]);
+  });
+
+  it('turns a BigInt into its decimal string', () => {
+    expect(toSafeJson({ big: 12345678901234567890n })).toEqual({ big: '12345678901234567890' });
+  });
+
+  it('turns a Map into an object and a Set into an array, converting their contents', () => {
+    const map = new Map<unknown, unknown>([
+      ['a', 1],
+      [2, new Set([1n, 'x'])],
+    ]);
+    expect(toSafeJson({ map })).toEqual({ map: { a: 1, '2': ['1', 'x'] } });
+  });
+
+  it('turns a Date into ISO text and an invalid Date into null', () => {
+    const date = new Date(Date.UTC(2026, 10, 23, 11, 40));
+    expect(toSafeJson({ date, bad: new Date(Number.NaN) })).toEqual({
+      date: '2026-11-23T11:40:00.000Z',
+      bad: null,
+    });
+  });
+
+  it('turns an Error into its name and message, never its stack', () => {
+    const error = new TypeError('boom');
+    const json = toSafeJson({ error });
+    expect(json).toEqual({ error: { name: 'TypeError', message: 'boom' } });
+    expect(JSON.stringify(json)).not.toContain('at ');
+  });
+
+  it('encodes Buffer, typed arrays and ArrayBuffer as base64 of their own bytes', () => {
+    const backing = new Uint8Array([9, 1, 2, 3, 9]);
+    const json = toSafeJson({
+      buffer: Buffer.from('hello'),
+      view: backing.subarray(1, 4),
+      floats: new Float32Array([1]),
+      raw: new Uint8Array([255]).buffer,
+    });
+    expect(json).toEqual({
+      buffer: Buffer.from('hello').toString('base64'),
+      view: Buffer.from([1, 2, 3]).toString('base64'),
+      floats: Buffer.from(new Float32Array([1]).buffer).toString('base64'),
+      raw: '/w==',
+    });
+  });
+
+  it('honours toJSON on class instances and object literals', () => {
+    class Money {
+      constructor(private readonly cents: number) {}
+      toJSON(): string {
+        return `${this.cents / 100} EUR`;
+      }
+    }
+    expect(toSafeJson({ price: new Money(250), literal: { toJSON: () => 7 } })).toEqual({
+      price: '2.5 EUR',
+      literal: 7,
+    });
+  });
+
+  it('walks class instances without toJSON by their own enumerable properties', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+      get length(): number {
+        return Math.hypot(this.x, this.y);
+      }
+    }
+    expect(toSafeJson(new Point(3, 4))).toEqual({ x: 3, y: 4 });
+  });
+
+  it('drops functions, symbols and undefined from objects and makes them null in arrays', () => {
+    const json = toSafeJson({
+      fn: () => 1,
+      sym: Symbol('s'),
+      nothing: undefined,
+      [Symbol('key')]: 1,
+      list: [() => 1, Symbol('s'), undefined],
+    });
+    expect(json).toEqual({ list: [null, null, null] });
+    expect(toSafeJson(() => 1)).toBeNull();
+  });
+
+  it('turns NaN and the infinities into null', () => {
+    expect(toSafeJson([Number.NaN, Infinity, -Infinity])).toEqual([null, null, null]);
+  });
+
+  it('unboxes boxed primitives', () => {
+    expect(toSafeJson([new String('s'), new Number(2), new Boolean(false)])).toEqual([
+      's',
+      2,
+      false,
+    ]);
+  });
+
+  it('replaces containers nested deeper than maxDepth with the depth marker', () => {
+    const deep = { a: { b: { c: { d: 1 } } } };
+    expect(toSafeJson(deep, { maxDepth: 2 })).toEqual({ a: { b: DEPTH_MARKER } });
+  });
+
+  it('replaces a string longer than maxStringChars with the truncation marker', () => {
+    expect(toSafeJson({ text: 'é'.repeat(11), ok: 'short' }, { maxStringChars: 10 })).toEqual({
+      text: { truncated: true, reason: 'too_large', originalBytes: 22 },
+      ok: 'short',
+    });
+  });
+
+  it('confines a throwing getter or toJSON to its own value', () => {
+    const payload = {
+      get broken(): never {
+        throw new Error('getter');
+      },
+      bad: {
+        toJSON: (): never => {
+          throw new Error('toJSON');
+        },
+      },
+      fine: 1,
+    };
+    expect(toSafeJson(payload)).toEqual({
+      broken: { truncated: true, reason: 'unserializable' },
+      bad: { truncated: true, reason: 'unserializable' },
+      fine: 1,
+    });
+  });
+
+  it('keeps "__proto__" as an ordinary key instead of setting the prototype', () => {
+    const payload = JSON.parse('{"__proto__": {"polluted": true}}') as object;
+    const json = toSafeJson(payload) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
+    expect(JSON.stringify(json)).toBe('{"__proto__":{"polluted":true}}');
+  });
+
+  it('keeps a deferred value as data unless a resolver is given, then builds it', () => {
+    const payload = { state: deferredValue('echo', { n: 2 }) };
+    expect(toSafeJson(payload)).toEqual({ state: { $deferred: 'echo', args: { n: 2 } } });
+    const built = toSafeJson(payload, {
+      resolveDeferred: (value) => new Map([['n', value.args['n']]]),
+    });
+    expect(built).toEqual({ state: { n: 2 } });
+  });
+
+  it('produces exactly what JSON.stringify accepts for every case above', () => {
+    const everything = { a: 1n, b: new Map([[1, new Set([new Date(0)])]]), c: new Error('x') };
+    expect(() => JSON.stringify(toSafeJson(everything))).not.toThrow();
+  });
+});
+
+describe('toSafeJsonWithin', () => {
+  it('converts within the budget and reports the size and any deferred value', () => {
+    const result = toSafeJsonWithin({ text: 'abc', state: deferredValue('x', {}) }, 1024);
+    expect(result).toMatchObject({ overBudget: false, hasDeferred: true });
+    if (!result.overBudget) expect(result.bytes).toBeGreaterThan(5);
+  });
+
+  it('gives up once the JSON outgrows the budget', () => {
+    const big = { items: Array.from({ length: 1000 }, (_, index) => `item-${index}`) };
+    expect(toSafeJsonWithin(big, 512)).toEqual({ overBudget: true });
+  });
+
+  it('estimates the byte size of ASCII JSON closely', () => {
+    const payload = { text: 'hello world', list: ['a', 'bb', true, null], nested: { k: 'v' } };
+    const result = toSafeJsonWithin(payload, 1024);
+    if (result.overBudget) throw new Error('expected the payload to fit');
+    expect(result.bytes).toBeGreaterThanOrEqual(JSON.stringify(payload).length);
+    expect(result.bytes).toBeLessThan(JSON.stringify(payload).length * 1.5);
+  });
+});

@@ -1,0 +1,206 @@
+import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
+import { ORDINARY, plainShapeOf } from './plain-shape';
+import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
+
+export interface SafeJsonOptions {
+  /** Containers nested deeper than this become `DEPTH_MARKER`. Default 64. */
+  maxDepth?: number;
+  /** Strings longer than this become `{ truncated: true, reason: 'too_large', originalBytes }`. */
+  maxStringChars?: number;
+  /**
+   * Builds a `DeferredValue` into the value it stands for. Only the workers pass one; without
+   * it a `DeferredValue` stays the plain data it is, for a worker to build later.
+   */
+  resolveDeferred?: (value: DeferredValue) => unknown;
+}
+
+/** A conversion that stopped early because its byte budget ran out. */
+export interface OverBudget {
+  readonly overBudget: true;
+}
+
+export interface BudgetedJson {
+  readonly overBudget: false;
+  readonly value: JsonValue;
+  /** Size of the JSON text, estimated while walking (exact for ASCII without escapes). */
+  readonly bytes: number;
+  /** True when the value still holds a `DeferredValue` that only a worker can build. */
+  readonly hasDeferred: boolean;
+}
+
+const OMIT = Symbol('omit');
+const OVER_BUDGET: OverBudget = { overBudget: true };
+// Numbers are not stringified just to count them; 8 is a fair average for ids, counts and times.
+const NUMBER_BYTES = 8;
+
+/**
+ * Turns any value into JSON-safe data without throwing: cycles become `CIRCULAR_MARKER`, BigInt
+ * a string, Map an object, Set an array, Date ISO text, Error `{ name, message }`, Buffer and
+ * typed arrays base64, `toJSON` is honoured, functions, symbols and `undefined` are dropped
+ * (`null` in arrays, as JSON.stringify does), NaN and Infinity become `null`. Always a copy.
+ */
+export function toSafeJson(value: unknown, options: SafeJsonOptions = {}): JsonValue {
+  return new SafeJsonConverter(options, Infinity).run(value);
+}
+
+/**
+ * `toSafeJson` that gives up once the JSON grows past `budgetBytes`, so that trying the inline
+ * path on a huge payload costs at most the budget.
+ */
+export function toSafeJsonWithin(
+  value: unknown,
+  budgetBytes: number,
+  options: SafeJsonOptions = {},
+): BudgetedJson | OverBudget {
+  const converter = new SafeJsonConverter(options, budgetBytes);
+  try {
+    const json = converter.run(value);
+    return {
+      overBudget: false,
+      value: json,
+      bytes: converter.bytes,
+      hasDeferred: converter.hasDeferred,
+    };
+  } catch (error: unknown) {
+    if (error === OVER_BUDGET) return OVER_BUDGET;
+    throw error;
+  }
+}
+
+class SafeJsonConverter {
+  bytes = 0;
+  hasDeferred = false;
+  private readonly maxDepth: number;
+  private readonly maxStringChars: number;
+  private readonly resolveDeferred: SafeJsonOptions['resolveDeferred'];
+  // An array, not a Set: payloads are shallow, and indexOf over a few entries beats hashing.
+  private readonly ancestors: object[] = [];
+
+  constructor(
+    options: SafeJsonOptions,
+    private readonly budgetBytes: number,
+  ) {
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxStringChars = options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS;
+    this.resolveDeferred = options.resolveDeferred;
+  }
+
+  run(value: unknown): JsonValue {
+    const json = this.convert(value, 0);
+    return json === OMIT ? null : json;
+  }
+
+  private convert(value: unknown, depth: number): JsonValue | typeof OMIT {
+    switch (typeof value) {
+      case 'string':
+        return this.string(value);
+      case 'number':
+        this.count(NUMBER_BYTES);
+        return Number.isFinite(value) ? value : null;
+      case 'boolean':
+        this.count(5);
+        return value;
+      case 'bigint':
+        return this.string(value.toString());
+      case 'object':
+        if (value === null) {
+          this.count(4);
+          return null;
+        }
+        return this.object(value, depth);
+      default:
+        // undefined, functions and symbols: JSON has no word for them.
+        return OMIT;
+    }
+  }
+
+  private string(value: string): JsonValue {
+    if (value.length > this.maxStringChars) {
+      this.count(64);
+      return { ...truncatedPayload('too_large', Buffer.byteLength(value)) };
+    }
+    this.count(value.length + 2);
+    return value;
+  }
+
+  private object(value: object, depth: number): JsonValue | typeof OMIT {
+    if (this.ancestors.includes(value)) return this.string(CIRCULAR_MARKER);
+    if (depth >= this.maxDepth) return this.string(DEPTH_MARKER);
+    this.ancestors.push(value);
+    try {
+      return this.container(value, depth);
+    } catch (error: unknown) {
+      if (error === OVER_BUDGET) throw error;
+      // A throwing toJSON or recipe spoils only its own value, not the whole payload.
+      return { ...truncatedPayload('unserializable') };
+    } finally {
+      this.ancestors.pop();
+    }
+  }
+
+  private container(value: object, depth: number): JsonValue | typeof OMIT {
+    if (isDeferredValue(value)) {
+      if (this.resolveDeferred !== undefined) {
+        return this.convert(this.resolveDeferred(value), depth);
+      }
+      this.hasDeferred = true;
+    }
+    const shape = plainShapeOf(value);
+    if (shape !== ORDINARY) return this.convert(shape, depth);
+    if (Array.isArray(value)) return this.array(value, depth);
+    return this.record(value as Record<string, unknown>, depth);
+  }
+
+  private array(value: readonly unknown[], depth: number): JsonValue[] {
+    const out: JsonValue[] = new Array<JsonValue>(value.length);
+    this.count(2 + value.length);
+    for (let index = 0; index < value.length; index++) {
+      const item = this.convert(value[index], depth + 1);
+      out[index] = item === OMIT ? null : item;
+    }
+    return out;
+  }
+
+  private record(value: Record<string, unknown>, depth: number): { [key: string]: JsonValue } {
+    const out: { [key: string]: JsonValue } = {};
+    this.count(2);
+    for (const key of Object.keys(value)) {
+      const item = this.property(value, key, depth + 1);
+      if (item === OMIT) continue;
+      this.count(key.length + 4);
+      // Assigning "__proto__" would set the prototype instead of adding the key.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        out[key] = item;
+      }
+    }
+    return out;
+  }
+
+  private property(
+    value: Record<string, unknown>,
+    key: string,
+    depth: number,
+  ): JsonValue | typeof OMIT {
+    let raw: unknown;
+    try {
+      raw = value[key];
+    } catch {
+      // A throwing getter spoils only its own property, not the whole payload.
+      return { ...truncatedPayload('unserializable') };
+    }
+    return this.convert(raw, depth);
+  }
+
+  private count(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > this.budgetBytes) throw OVER_BUDGET;
+  }
+}
