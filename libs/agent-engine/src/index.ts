@@ -1,0 +1,12 @@
+export * from './lib/agent-engine.module';
+export * from './lib/config/engine-options';
+export * from './lib/contracts/run.types';
+export * from './lib/contracts/agent-definition';
+export * from './lib/contracts/tool-definition';
+export type { AgentEngineFeature } from './lib/registry/registration.provider';
+export { AgentEngine, type ParallelRunsOptions } from './lib/runner/agent-engine.service';
+export { RunStoppedError, type RunStopCode } from './lib/runner/run-stopped.error';
+export { AgentRegistry } from './lib/registry/agent-registry.service';
+export { ToolRegistry } from './lib/registry/tool-registry.service';
+export { evaluateExpression, ExpressionError } from './lib/tools/calculator/expression-parser';
+export * from './lib/contracts/tool-failure.error';
