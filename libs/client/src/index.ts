@@ -1,0 +1,2 @@
+export * from './lib/agent-gateway-client';
+export * from './lib/gateway-request-error';

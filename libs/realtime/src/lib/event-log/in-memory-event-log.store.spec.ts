@@ -1,0 +1,56 @@
+import type { UnsequencedEnvelope } from './event-log.store';
+import { InMemoryEventLogStore } from './in-memory-event-log.store';
+
+function draft(threadId: string, ts: number, text = 'x'): UnsequencedEnvelope {
+  return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, payload: { text } };
+}
+
+describe('InMemoryEventLogStore', () => {
+  it('numbers each thread from 1 with no gap, independently of other threads', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    const seqs = await Promise.all([
+      log.append('a', draft('a', 1)),
+      log.append('b', draft('b', 1)),
+      log.append('a', draft('a', 2)),
+      log.append('a', draft('a', 3)),
+    ]);
+    expect(seqs.map((e) => `${e.threadId}${e.seq}`)).toEqual(['a1', 'b1', 'a2', 'a3']);
+    await expect(log.lastSeq('a')).resolves.toBe(3);
+    await expect(log.lastSeq('never')).resolves.toBe(0);
+  });
+
+  it('reads what comes after a seq, in order and in pages', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    for (let i = 0; i < 10; i += 1) await log.append('t', draft('t', i, `e${i + 1}`));
+    const page = await log.readAfter('t', 3, 4);
+    expect(page.map((e) => e.seq)).toEqual([4, 5, 6, 7]);
+    await expect(log.readAfter('t', 10, 5)).resolves.toEqual([]);
+  });
+
+  it('keeps the last `retention` events of a busy thread however old, and drops older ones', async () => {
+    const log = new InMemoryEventLogStore(3, 1000);
+    for (let i = 0; i < 5; i += 1) await log.append('t', draft('t', 0));
+    await log.append('t', draft('t', 10_000));
+    const dropped = await log.sweep(10_500);
+    expect(dropped).toBe(3);
+    const kept = await log.readAfter('t', 0, 100);
+    expect(kept.map((e) => e.seq)).toEqual([4, 5, 6]);
+  });
+
+  it('keeps recent events beyond the count', async () => {
+    const log = new InMemoryEventLogStore(2, 1000);
+    for (let i = 0; i < 5; i += 1) await log.append('t', draft('t', 10_000));
+    await expect(log.sweep(10_500)).resolves.toBe(0);
+    await expect(log.readAfter('t', 0, 100)).resolves.toHaveLength(5);
+  });
+
+  it('forgets an idle thread past the window but never reuses its seq numbers', async () => {
+    const log = new InMemoryEventLogStore(1000, 1000);
+    await log.append('t', draft('t', 0));
+    await log.append('t', draft('t', 0));
+    await expect(log.sweep(5000)).resolves.toBe(2);
+    await expect(log.readAfter('t', 0, 100)).resolves.toEqual([]);
+    const next = await log.append('t', draft('t', 5000));
+    expect(next.seq).toBe(3);
+  });
+});

@@ -1,0 +1,63 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+
+interface ThreadLog {
+  lastSeq: number;
+  /** Retained events, oldest first, contiguous in `seq`. */
+  events: EventEnvelope[];
+}
+
+/** The embedded default: one process, no Redis. */
+export class InMemoryEventLogStore implements EventLogStore {
+  private readonly threads = new Map<string, ThreadLog>();
+
+  constructor(
+    private readonly retention: number,
+    private readonly retentionMs: number,
+  ) {}
+
+  async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
+    const log = this.threadLog(threadId);
+    log.lastSeq += 1;
+    const sequenced = { ...envelope, seq: log.lastSeq } as EventEnvelope;
+    log.events.push(sequenced);
+    return sequenced;
+  }
+
+  async readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
+    const log = this.threads.get(threadId);
+    if (!log || log.events.length === 0) return [];
+    const firstSeq = log.events[0].seq;
+    const start = Math.max(0, afterSeq + 1 - firstSeq);
+    return log.events.slice(start, start + limit);
+  }
+
+  async lastSeq(threadId: string): Promise<number> {
+    return this.threads.get(threadId)?.lastSeq ?? 0;
+  }
+
+  async sweep(now: number): Promise<number> {
+    const cutoff = now - this.retentionMs;
+    let dropped = 0;
+    for (const log of this.threads.values()) {
+      const newest = log.events.at(-1);
+      if (!newest) continue;
+      // A thread idle past the retention window forgets its events (as a Redis key would expire)
+      // but keeps its last seq, so numbering never restarts and a resuming client sees no reuse.
+      let drop = newest.ts < cutoff ? log.events.length : 0;
+      while (drop < log.events.length - this.retention && log.events[drop].ts < cutoff) drop += 1;
+      if (drop > 0) log.events.splice(0, drop);
+      dropped += drop;
+    }
+    return dropped;
+  }
+
+  private threadLog(threadId: string): ThreadLog {
+    let log = this.threads.get(threadId);
+    if (!log) {
+      log = { lastSeq: 0, events: [] };
+      this.threads.set(threadId, log);
+    }
+    return log;
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ENVELOPE_VERSION,
+  isDurableEventType,
+  type AgentEventDraft,
+  type AgentEventSink,
+  type EventEnvelope,
+} from '@agent-gateway/events';
+import { PayloadSerializer } from '@agent-gateway/serialization';
+import {
+  EVENT_LOG_STORE,
+  type EventLogStore,
+  type UnsequencedEnvelope,
+} from '../event-log/event-log.store';
+import { THREAD_EVENT_BUS, type ThreadEventBus } from '../fanout/thread-event-bus';
+
+/**
+ * The sink every agent run emits to. A durable event is serialized (off the event loop when
+ * large), given its seq by the log, then fanned out; an ephemeral one skips the log and carries
+ * the thread's last durable seq.
+ */
+@Injectable()
+export class ThreadEventPublisher implements AgentEventSink {
+  constructor(
+    @Inject(EVENT_LOG_STORE) private readonly log: EventLogStore,
+    @Inject(THREAD_EVENT_BUS) private readonly bus: ThreadEventBus,
+    private readonly serializer: PayloadSerializer,
+  ) {}
+
+  async publish(event: AgentEventDraft): Promise<void> {
+    const header = {
+      v: ENVELOPE_VERSION,
+      threadId: event.threadId,
+      runId: event.runId,
+      type: event.type,
+      ts: Date.now(),
+    };
+    const serialized = await this.serializer.serialize(event.payload);
+    const body =
+      serialized.encoding === 'json-bytes'
+        ? { payload: serialized.bytes, payloadEncoding: 'json' as const }
+        : { payload: serialized.value };
+    const unsequenced = { ...header, ...body } as UnsequencedEnvelope;
+    if (!isDurableEventType(event.type)) {
+      const seq = await this.log.lastSeq(event.threadId);
+      await this.bus.publish({ ...unsequenced, seq, ephemeral: true } as EventEnvelope);
+      return;
+    }
+    const sequenced = await this.log.append(event.threadId, unsequenced);
+    await this.bus.publish(sequenced);
+  }
+}

@@ -1,0 +1,60 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConnectionRegistry } from './connections/connection-registry.service';
+import { EVENT_LOG_STORE } from './event-log/event-log.store';
+import { InMemoryEventLogStore } from './event-log/in-memory-event-log.store';
+import { InProcessThreadEventBus } from './fanout/in-process-thread-event-bus';
+import { THREAD_EVENT_BUS } from './fanout/thread-event-bus';
+import { RealtimeShutdown } from './lifecycle/realtime-shutdown.service';
+import { RealtimeSweeper } from './lifecycle/realtime-sweeper.service';
+import { DeliveryMetrics } from './metrics/delivery.metrics';
+import { ThreadEventPublisher } from './publishing/thread-event-publisher.service';
+import { RequestRateLimiter } from './rate-limit/request-rate-limiter.service';
+import {
+  DEFAULT_REALTIME_OPTIONS,
+  REALTIME_OPTIONS,
+  type RealtimeOptions,
+} from './realtime.options';
+import { EventDispatcher } from './subscriptions/event-dispatcher.service';
+import { ThreadSubscriptions } from './subscriptions/thread-subscriptions.service';
+
+/**
+ * Connections, delivery and the per-thread event log. Needs a prom-client `Registry` and the
+ * serialization lib's `PayloadSerializer` from the application.
+ */
+@Module({})
+export class RealtimeModule {
+  static forRoot(options: Partial<RealtimeOptions> = {}): DynamicModule {
+    const resolved: RealtimeOptions = { ...DEFAULT_REALTIME_OPTIONS, ...options };
+    return {
+      module: RealtimeModule,
+      global: true,
+      providers: [
+        { provide: REALTIME_OPTIONS, useValue: resolved },
+        {
+          provide: EVENT_LOG_STORE,
+          useFactory: () =>
+            new InMemoryEventLogStore(resolved.eventRetention, resolved.eventRetentionMs),
+        },
+        { provide: THREAD_EVENT_BUS, useFactory: () => new InProcessThreadEventBus() },
+        DeliveryMetrics,
+        ConnectionRegistry,
+        ThreadSubscriptions,
+        EventDispatcher,
+        ThreadEventPublisher,
+        RequestRateLimiter,
+        RealtimeSweeper,
+        RealtimeShutdown,
+      ],
+      exports: [
+        REALTIME_OPTIONS,
+        EVENT_LOG_STORE,
+        ConnectionRegistry,
+        ThreadSubscriptions,
+        ThreadEventPublisher,
+        RequestRateLimiter,
+        RealtimeShutdown,
+        RealtimeSweeper,
+      ],
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+
+/**
+ * Where one connection stands in one thread: the next `seq` it must receive. While it catches up
+ * from the log (on subscribe, or to repair a gap) live events are held in `held` and merged at
+ * the seam, so nothing is skipped and nothing is sent twice.
+ */
+export class ThreadCursor {
+  nextSeq = 1;
+  catchingUp = true;
+  held: EventEnvelope[] = [];
+  /** Set when the subscription is replaced or removed: late async work must then do nothing. */
+  cancelled = false;
+}

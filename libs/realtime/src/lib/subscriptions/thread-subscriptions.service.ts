@@ -1,0 +1,205 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RequestError, isDurableEventType, type EventEnvelope } from '@agent-gateway/events';
+import { ConnectionRegistry, type Connection } from '../connections/connection-registry.service';
+import { EVENT_LOG_STORE, type EventLogStore } from '../event-log/event-log.store';
+import { DeliveryMetrics } from '../metrics/delivery.metrics';
+import { ThreadCursor } from './thread-cursor';
+
+export interface SubscribeResult {
+  lastSeq: number;
+  replayed: number;
+}
+
+/** Events read from the log per round trip while catching up. */
+const REPLAY_PAGE = 500;
+
+/**
+ * Which connection follows which thread, and the delivery of each thread's events to them:
+ * replay from the log on subscribe, then live events with no gap and no duplicate at the seam.
+ */
+@Injectable()
+export class ThreadSubscriptions {
+  private readonly logger = new Logger(ThreadSubscriptions.name);
+  /** threadId → connectionId → cursor */
+  private readonly byThread = new Map<string, Map<string, ThreadCursor>>();
+  /** connectionId → threadIds */
+  private readonly byConnection = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly connections: ConnectionRegistry,
+    @Inject(EVENT_LOG_STORE) private readonly log: EventLogStore,
+    private readonly metrics: DeliveryMetrics,
+  ) {
+    connections.onConnectionClosed((connection) => this.removeConnection(connection.id));
+  }
+
+  async subscribe(
+    connectionId: string,
+    threadId: string,
+    afterSeq?: number,
+  ): Promise<SubscribeResult> {
+    const connection = this.connections.get(connectionId);
+    if (!connection)
+      throw new RequestError(
+        'unavailable',
+        'the connection is closing; reconnect and subscribe again',
+      );
+    const cursor = new ThreadCursor();
+    this.attach(connectionId, threadId, cursor);
+    const lastSeq = await this.log.lastSeq(threadId);
+    let replayed = 0;
+    if (afterSeq === undefined) {
+      cursor.nextSeq = lastSeq + 1;
+    } else {
+      // A client ahead of the log (it saw seqs from a log that was since lost) gets what comes next.
+      cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
+      replayed = await this.catchUp(connection, threadId, cursor, lastSeq);
+    }
+    this.releaseHeld(connection, cursor);
+    return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
+  }
+
+  unsubscribe(connectionId: string, threadId: string): void {
+    const cursors = this.byThread.get(threadId);
+    const cursor = cursors?.get(connectionId);
+    if (cursor) cursor.cancelled = true;
+    cursors?.delete(connectionId);
+    if (cursors?.size === 0) this.byThread.delete(threadId);
+    const threads = this.byConnection.get(connectionId);
+    threads?.delete(threadId);
+    if (threads?.size === 0) this.byConnection.delete(connectionId);
+  }
+
+  isSubscribed(connectionId: string, threadId: string): boolean {
+    return this.byThread.get(threadId)?.has(connectionId) ?? false;
+  }
+
+  /** Number of (connection, thread) subscriptions; for metrics and leak tests. */
+  get size(): number {
+    let total = 0;
+    for (const cursors of this.byThread.values()) total += cursors.size;
+    return total;
+  }
+
+  /** Hands one sequenced event to every connection of this process that follows its thread. */
+  dispatch(envelope: EventEnvelope): void {
+    const cursors = this.byThread.get(envelope.threadId);
+    if (!cursors) return;
+    const durable = isDurableEventType(envelope.type);
+    for (const [connectionId, cursor] of cursors) {
+      const connection = this.connections.get(connectionId);
+      if (!connection) continue;
+      if (!durable) {
+        if (!cursor.catchingUp) {
+          connection.outbox.offerEphemeral(envelope as EventEnvelope<'agent_progress'>);
+        }
+        continue;
+      }
+      this.deliverDurable(connection, envelope, cursor);
+    }
+  }
+
+  private deliverDurable(
+    connection: Connection,
+    envelope: EventEnvelope,
+    cursor: ThreadCursor,
+  ): void {
+    if (cursor.catchingUp) {
+      cursor.held.push(envelope);
+      return;
+    }
+    if (envelope.seq < cursor.nextSeq) return;
+    if (envelope.seq === cursor.nextSeq) {
+      connection.outbox.enqueue(envelope);
+      cursor.nextSeq += 1;
+      return;
+    }
+    // A gap: an event this process was never told about (lost or late pub/sub message, or a
+    // concurrent append). It is in the log, so read it from there before going on.
+    cursor.catchingUp = true;
+    cursor.held.push(envelope);
+    this.repairGap(connection, envelope.threadId, cursor, envelope.seq - 1).catch(
+      (error: unknown) => {
+        this.logger.error(
+          `could not repair a gap in thread ${envelope.threadId}; cutting off ${connection.id}`,
+          error as Error,
+        );
+        connection.socket.disconnect(true);
+      },
+    );
+  }
+
+  private async repairGap(
+    connection: Connection,
+    threadId: string,
+    cursor: ThreadCursor,
+    uptoSeq: number,
+  ): Promise<void> {
+    await this.catchUp(connection, threadId, cursor, uptoSeq);
+    if (cursor.nextSeq <= uptoSeq && !cursor.cancelled) {
+      // Past retention: the log no longer holds them. Say so, and go on rather than stall.
+      this.logger.warn(
+        `thread ${threadId}: events ${cursor.nextSeq}..${uptoSeq} are no longer retained`,
+      );
+      cursor.nextSeq = uptoSeq + 1;
+    }
+    this.releaseHeld(connection, cursor);
+  }
+
+  /** Sends every logged event from `cursor.nextSeq` up to `uptoSeq`, in pages. */
+  private async catchUp(
+    connection: Connection,
+    threadId: string,
+    cursor: ThreadCursor,
+    uptoSeq: number,
+  ): Promise<number> {
+    let sent = 0;
+    while (cursor.nextSeq <= uptoSeq && !cursor.cancelled) {
+      const page = await this.log.readAfter(threadId, cursor.nextSeq - 1, REPLAY_PAGE);
+      if (page.length === 0 || cursor.cancelled) break;
+      for (const envelope of page) {
+        if (envelope.seq < cursor.nextSeq) continue;
+        connection.outbox.enqueue(envelope);
+        cursor.nextSeq = envelope.seq + 1;
+        sent += 1;
+      }
+    }
+    this.metrics.replayedEvents.inc(sent);
+    return sent;
+  }
+
+  /** Ends a catch-up: what arrived live meanwhile goes out in order, past the seam only. */
+  private releaseHeld(connection: Connection, cursor: ThreadCursor): void {
+    if (cursor.cancelled) return;
+    const held = cursor.held.sort((a, b) => a.seq - b.seq);
+    cursor.held = [];
+    cursor.catchingUp = false;
+    for (const envelope of held) {
+      if (cursor.catchingUp) cursor.held.push(envelope);
+      else this.deliverDurable(connection, envelope, cursor);
+    }
+  }
+
+  private attach(connectionId: string, threadId: string, cursor: ThreadCursor): void {
+    let cursors = this.byThread.get(threadId);
+    if (!cursors) {
+      cursors = new Map();
+      this.byThread.set(threadId, cursors);
+    }
+    const previous = cursors.get(connectionId);
+    if (previous) previous.cancelled = true;
+    cursors.set(connectionId, cursor);
+    let threads = this.byConnection.get(connectionId);
+    if (!threads) {
+      threads = new Set();
+      this.byConnection.set(connectionId, threads);
+    }
+    threads.add(threadId);
+  }
+
+  private removeConnection(connectionId: string): void {
+    for (const threadId of [...(this.byConnection.get(connectionId) ?? [])]) {
+      this.unsubscribe(connectionId, threadId);
+    }
+  }
+}
