@@ -1,27 +1,11 @@
-import type {
-  AgentErrorCode,
-  AgentEventPayloads,
-  AgentEventType,
-  AgentOutput,
-} from '@agent-gateway/events';
-
-/** One event of a run, before the gateway gives it a `seq` and a timestamp. */
-export interface AgentEventDraft<T extends AgentEventType = AgentEventType> {
-  threadId: string;
-  runId: string;
-  type: T;
-  payload: AgentEventPayloads[T];
-}
+import type { AgentErrorCode, AgentOutput } from '@agent-gateway/events';
 
 /**
- * The engine knows nothing of sockets: it emits to this. publish() resolves when the event is
- * recorded. The engine calls it strictly in order within a run and awaits each call before the
- * next (so seq order = emission order); a rejected publish is logged and must not break the
- * lifecycle promise.
+ * The engine publishes to the sink of `@agent-gateway/events`, one definition for engine and
+ * realtime: strictly in order within a run, awaiting each publish (so seq order = emission
+ * order); a rejected publish is logged and does not break the lifecycle promise.
  */
-export interface AgentEventSink {
-  publish(event: AgentEventDraft): Promise<void>;
-}
+export type { AgentEventDraft, AgentEventSink } from '@agent-gateway/events';
 
 export interface ConversationMessage {
   role: 'user' | 'assistant';
