@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AssistantAgent } from './agents/assistant/assistant.agent';
+import { LlmAgent } from './agents/llm/llm.agent';
+import { LoadtestAgent } from './agents/loadtest/loadtest.agent';
 import { CircuitBreakers } from './breakers/circuit-breakers.service';
 import {
   AGENT_ENGINE_OPTIONS,
@@ -27,6 +29,8 @@ export class AgentEngineModule {
   static forRoot(options: AgentEngineOptions = {}): DynamicModule {
     const resolved = resolveEngineOptions(options);
     const agents: Type<AgentDefinition<unknown>>[] = [AssistantAgent];
+    if (resolved.enableLoadtestAgent) agents.push(LoadtestAgent);
+    if (resolved.llm !== undefined) agents.push(LlmAgent);
     const tools = [CalculatorTool, ClockTool];
     return {
       module: AgentEngineModule,
