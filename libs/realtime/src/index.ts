@@ -8,3 +8,4 @@ export * from './lib/publishing/thread-event-publisher.service';
 export * from './lib/rate-limit/request-rate-limiter.service';
 export * from './lib/lifecycle/realtime-shutdown.service';
 export * from './lib/lifecycle/realtime-sweeper.service';
+export * from './lib/redis/realtime-redis.service';

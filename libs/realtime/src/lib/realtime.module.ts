@@ -1,7 +1,10 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConnectionRegistry } from './connections/connection-registry.service';
 import { EVENT_LOG_STORE } from './event-log/event-log.store';
 import { InMemoryEventLogStore } from './event-log/in-memory-event-log.store';
+import { RedisEventLogStore } from './event-log/redis-event-log.store';
+import { RedisThreadEventBus } from './fanout/redis-thread-event-bus';
+import { RealtimeRedis } from './redis/realtime-redis.service';
 import { InProcessThreadEventBus } from './fanout/in-process-thread-event-bus';
 import { THREAD_EVENT_BUS } from './fanout/thread-event-bus';
 import { RealtimeShutdown } from './lifecycle/realtime-shutdown.service';
@@ -17,6 +20,35 @@ import {
 import { EventDispatcher } from './subscriptions/event-dispatcher.service';
 import { ThreadSubscriptions } from './subscriptions/thread-subscriptions.service';
 
+/** The embedded default: one process, nothing outside it. */
+function inProcessStores(options: RealtimeOptions): Provider[] {
+  return [
+    {
+      provide: EVENT_LOG_STORE,
+      useFactory: () => new InMemoryEventLogStore(options.eventRetention, options.eventRetentionMs),
+    },
+    { provide: THREAD_EVENT_BUS, useFactory: () => new InProcessThreadEventBus() },
+  ];
+}
+
+/** With REDIS_URL: log and fan-out shared by every gateway process on the same Redis. */
+function redisStores(options: RealtimeOptions): Provider[] {
+  return [
+    RealtimeRedis,
+    {
+      provide: EVENT_LOG_STORE,
+      useFactory: (redis: RealtimeRedis) =>
+        new RedisEventLogStore(redis, options.eventRetention, options.eventRetentionMs),
+      inject: [RealtimeRedis],
+    },
+    {
+      provide: THREAD_EVENT_BUS,
+      useFactory: (redis: RealtimeRedis) => new RedisThreadEventBus(redis),
+      inject: [RealtimeRedis],
+    },
+  ];
+}
+
 /**
  * Connections, delivery and the per-thread event log. Needs a prom-client `Registry` and the
  * serialization lib's `PayloadSerializer` from the application.
@@ -30,12 +62,7 @@ export class RealtimeModule {
       global: true,
       providers: [
         { provide: REALTIME_OPTIONS, useValue: resolved },
-        {
-          provide: EVENT_LOG_STORE,
-          useFactory: () =>
-            new InMemoryEventLogStore(resolved.eventRetention, resolved.eventRetentionMs),
-        },
-        { provide: THREAD_EVENT_BUS, useFactory: () => new InProcessThreadEventBus() },
+        ...(resolved.redisUrl ? redisStores(resolved) : inProcessStores(resolved)),
         DeliveryMetrics,
         ConnectionRegistry,
         ThreadSubscriptions,

@@ -1,24 +1,16 @@
-import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@agent-gateway/events';
+import { EnvelopeListeners } from './envelope-listeners';
 import type { EnvelopeListener, ThreadEventBus } from './thread-event-bus';
 
+/** The embedded default: one process, so fan-out is a direct call. */
 export class InProcessThreadEventBus implements ThreadEventBus {
-  private readonly logger = new Logger(InProcessThreadEventBus.name);
-  private readonly listeners = new Set<EnvelopeListener>();
+  private readonly listeners = new EnvelopeListeners();
 
   async publish(envelope: EventEnvelope): Promise<void> {
-    for (const listener of this.listeners) {
-      try {
-        listener(envelope);
-      } catch (error) {
-        // One faulty listener must not keep the event from the others.
-        this.logger.error(`listener failed for thread ${envelope.threadId}`, error as Error);
-      }
-    }
+    this.listeners.notify(envelope);
   }
 
   subscribe(listener: EnvelopeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 }

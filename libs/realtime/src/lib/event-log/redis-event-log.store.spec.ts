@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '@agent-gateway/events';
+import { RedisThreadEventBus } from '../fanout/redis-thread-event-bus';
+import { RealtimeRedis } from '../redis/realtime-redis.service';
+import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
+import type { UnsequencedEnvelope } from './event-log.store';
+import { RedisEventLogStore } from './redis-event-log.store';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function thinking(threadId: string, text: string, ts = Date.now()): UnsequencedEnvelope {
+  return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, payload: { text } };
+}
+
+describe('RedisEventLogStore against a real Redis', () => {
+  const options = { ...DEFAULT_REALTIME_OPTIONS, redisUrl: REDIS_URL, redisTimeoutMs: 2000 };
+  // Two connections, as two gateway processes sharing one Redis would have.
+  const processA = new RealtimeRedis(options);
+  const processB = new RealtimeRedis(options);
+  const logA = new RedisEventLogStore(processA, 1000, 3_600_000);
+  const logB = new RedisEventLogStore(processB, 1000, 3_600_000);
+
+  afterAll(async () => {
+    await processA.onApplicationShutdown();
+    await processB.onApplicationShutdown();
+  });
+
+  it('numbers a thread without gap or duplicate when two processes append at once', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const appended = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? logA : logB).append(threadId, thinking(threadId, `e${i}`)),
+      ),
+    );
+    expect(appended.map((e) => e.seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    await expect(logB.lastSeq(threadId)).resolves.toBe(40);
+    const read = await logA.readAfter(threadId, 35, 100);
+    expect(read.map((e) => e.seq)).toEqual([36, 37, 38, 39, 40]);
+  });
+
+  it('keeps a binary payload byte for byte and a plain one as its value', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const bytes = Buffer.from(JSON.stringify({ output: 'ü\n\u0000'.repeat(1000), durationMs: 3 }));
+    await logA.append(threadId, {
+      v: 1,
+      threadId,
+      runId: 'r',
+      type: 'agent_completed',
+      ts: 5,
+      payload: bytes,
+      payloadEncoding: 'json',
+    });
+    await logA.append(threadId, thinking(threadId, 'line\nbreak'));
+    const [binary, plain] = await logB.readAfter(threadId, 0, 10);
+    expect(binary).toMatchObject({
+      seq: 1,
+      type: 'agent_completed',
+      payloadEncoding: 'json',
+      ts: 5,
+    });
+    expect(Buffer.compare(binary.payload as Buffer, bytes)).toBe(0);
+    expect(plain).toMatchObject({ seq: 2, payload: { text: 'line\nbreak' } });
+  });
+
+  it('trims entries both beyond the count and older than the window, keeping the rest', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const small = new RedisEventLogStore(processA, 3, 60_000);
+    const old = Date.now() - 120_000;
+    for (let i = 0; i < 5; i += 1) await small.append(threadId, thinking(threadId, `old${i}`, old));
+    await small.append(threadId, thinking(threadId, 'new'));
+    const kept = await small.readAfter(threadId, 0, 100);
+    expect(kept.map((e) => e.seq)).toEqual([4, 5, 6]);
+  });
+
+  it('fans an event out to another process through pub/sub', async () => {
+    const busA = new RedisThreadEventBus(processA);
+    const busB = new RedisThreadEventBus(processB);
+    await Promise.all([busA.ready(), busB.ready()]);
+    const threadId = `t-${randomUUID()}`;
+    const received = new Promise<EventEnvelope>((resolve) => {
+      const stop = busB.subscribe((envelope) => {
+        if (envelope.threadId !== threadId) return;
+        stop();
+        resolve(envelope);
+      });
+    });
+    const sequenced = await logA.append(threadId, thinking(threadId, 'hello'));
+    await busA.publish(sequenced);
+    await expect(received).resolves.toEqual(sequenced);
+  });
+});

@@ -1,0 +1,85 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+import type { RealtimeRedis } from '../redis/realtime-redis.service';
+import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+import { decodeSequenced, encodeUnsequenced } from './stored-envelope.codec';
+
+/** How long a thread's seq counter outlives its last event, so numbering never restarts. */
+const SEQ_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Old entries examined per append for trimming: bounds the work any one append does. */
+const TRIM_SCAN = 64;
+
+/**
+ * Gives the next seq and stores the entry in one atomic step, then trims entries that are both
+ * beyond the newest `retention` and older than the window. KEYS: seq counter, events zset.
+ * ARGV: entry (`<ts>\n...`), retention, cutoff ts, events TTL ms, seq TTL ms.
+ */
+const APPEND_SCRIPT = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], seq, seq .. '\\n' .. ARGV[1])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
+if excess > 0 then
+  local candidates = redis.call('ZRANGE', KEYS[2], 0, math.min(excess, ${TRIM_SCAN}) - 1)
+  for _, member in ipairs(candidates) do
+    local ts = tonumber(string.match(member, '^%d+\\n(%d+)\\n'))
+    if ts and ts < tonumber(ARGV[3]) then redis.call('ZREM', KEYS[2], member) else break end
+  end
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return seq
+`;
+
+/** The shared log: every gateway process on the same Redis numbers and replays the same way. */
+export class RedisEventLogStore implements EventLogStore {
+  constructor(
+    private readonly redis: RealtimeRedis,
+    private readonly retention: number,
+    private readonly retentionMs: number,
+  ) {}
+
+  async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
+    const entry = encodeUnsequenced(envelope);
+    const seq = await this.redis.bounded('append', (client) =>
+      client.eval(APPEND_SCRIPT, {
+        keys: [seqKey(threadId), eventsKey(threadId)],
+        arguments: [
+          entry,
+          String(this.retention),
+          String(Date.now() - this.retentionMs),
+          String(this.retentionMs),
+          String(SEQ_TTL_MS),
+        ],
+      }),
+    );
+    return { ...envelope, seq: Number(seq) } as EventEnvelope;
+  }
+
+  async readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
+    const entries = await this.redis.bounded('readAfter', (client) =>
+      client.zRange(eventsKey(threadId), `(${afterSeq}`, '+inf', {
+        BY: 'SCORE',
+        LIMIT: { offset: 0, count: limit },
+      }),
+    );
+    return (entries as unknown as Buffer[]).map(decodeSequenced);
+  }
+
+  async lastSeq(threadId: string): Promise<number> {
+    const value = await this.redis.bounded('lastSeq', (client) => client.get(seqKey(threadId)));
+    return value ? Number(value.toString()) : 0;
+  }
+
+  /** Redis trims on append and expires idle threads by itself. */
+  async sweep(): Promise<number> {
+    return 0;
+  }
+}
+
+// The braces are a Redis Cluster hash tag: both keys of a thread land in the same slot.
+function seqKey(threadId: string): string {
+  return `agent-gateway:thread:{${threadId}}:seq`;
+}
+
+function eventsKey(threadId: string): string {
+  return `agent-gateway:thread:{${threadId}}:events`;
+}

@@ -1,0 +1,43 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+import type { UnsequencedEnvelope } from './event-log.store';
+
+const NEWLINE = 0x0a;
+
+/**
+ * The byte form of an envelope in Redis (log entries and pub/sub messages):
+ * `<ts>\n<header JSON>\n<payload>` unsequenced, and `<seq>\n` before that once sequenced. The
+ * payload stays as it was made: JSON text for a plain payload, the serializer's bytes for a binary
+ * one, so a large payload is never parsed or re-encoded on its way through.
+ */
+export function encodeUnsequenced(envelope: UnsequencedEnvelope): Buffer {
+  const { payload, ...header } = envelope;
+  const body =
+    envelope.payloadEncoding === 'json'
+      ? Buffer.from(payload as Uint8Array)
+      : Buffer.from(JSON.stringify(payload), 'utf8');
+  return Buffer.concat([Buffer.from(`${envelope.ts}\n${JSON.stringify(header)}\n`, 'utf8'), body]);
+}
+
+export function encodeSequenced(envelope: EventEnvelope): Buffer {
+  const { seq, ...unsequenced } = envelope;
+  return Buffer.concat([
+    Buffer.from(`${seq}\n`, 'utf8'),
+    encodeUnsequenced(unsequenced as UnsequencedEnvelope),
+  ]);
+}
+
+export function decodeSequenced(bytes: Buffer): EventEnvelope {
+  const afterSeq = bytes.indexOf(NEWLINE);
+  const afterTs = bytes.indexOf(NEWLINE, afterSeq + 1);
+  const afterHeader = bytes.indexOf(NEWLINE, afterTs + 1);
+  if (afterSeq < 0 || afterTs < 0 || afterHeader < 0) throw new Error('malformed stored envelope');
+  const seq = Number(bytes.subarray(0, afterSeq).toString('utf8'));
+  const header = JSON.parse(bytes.subarray(afterTs + 1, afterHeader).toString('utf8')) as Omit<
+    EventEnvelope,
+    'payload' | 'seq'
+  >;
+  const body = bytes.subarray(afterHeader + 1);
+  const payload =
+    header.payloadEncoding === 'json' ? Buffer.from(body) : JSON.parse(body.toString('utf8'));
+  return { ...header, seq, payload } as EventEnvelope;
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { RESP_TYPES, createClient } from '@redis/client';
+import { REALTIME_OPTIONS, type RealtimeOptions } from '../realtime.options';
+
+function connect(url: string, queueWhileOffline = false) {
+  return createClient({
+    url,
+    // Commands fail fast while disconnected rather than queue for an unbounded time; only the
+    // subscriber queues its SUBSCRIBE until connected (and node-redis re-subscribes on reconnect).
+    disableOfflineQueue: !queueWhileOffline,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000),
+    },
+  }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+}
+
+export type RealtimeRedisClient = ReturnType<typeof connect>;
+
+/**
+ * The realtime lib's Redis connections: one for commands, one for subscriptions (a subscribed
+ * connection can do nothing else). Every command goes through `bounded`, so no caller ever waits
+ * longer than `redisTimeoutMs`. Opened by this provider, closed by it on shutdown.
+ */
+@Injectable()
+export class RealtimeRedis implements OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimeRedis.name);
+  readonly commands: RealtimeRedisClient;
+  readonly subscriber: RealtimeRedisClient;
+  private ready: Promise<void> | undefined;
+
+  constructor(@Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions) {
+    const url = options.redisUrl;
+    if (!url) throw new Error('RealtimeRedis needs options.redisUrl (REDIS_URL)');
+    this.commands = connect(url);
+    this.subscriber = connect(url, true);
+    for (const [role, client] of [
+      ['commands', this.commands],
+      ['subscriber', this.subscriber],
+    ] as const) {
+      client.on('error', (error: Error) =>
+        this.logger.warn(`redis ${role} connection: ${error.message}`),
+      );
+      // Connecting in the background: the gateway starts (and reports not ready) while Redis is down.
+      client
+        .connect()
+        .catch((error: Error) =>
+          this.logger.error(`redis ${role} could not connect: ${error.message}`),
+        );
+    }
+  }
+
+  /** Runs one Redis operation under the configured time limit. */
+  async bounded<T>(
+    operation: string,
+    work: (client: RealtimeRedisClient) => Promise<T>,
+  ): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`redis ${operation} did not answer within ${this.options.redisTimeoutMs} ms`),
+          ),
+        this.options.redisTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.whenReady().then(() => work(this.commands)), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Commands issued while (re)connecting wait for the connection, within their time limit. */
+  private whenReady(): Promise<void> {
+    if (this.commands.isReady) return Promise.resolve();
+    this.ready ??= new Promise<void>((resolve) => {
+      this.commands.once('ready', () => {
+        this.ready = undefined;
+        resolve();
+      });
+    });
+    return this.ready;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(
+      [this.commands, this.subscriber].map((client) =>
+        client.isOpen ? client.close() : undefined,
+      ),
+    );
+  }
+}
