@@ -1,0 +1,78 @@
+import { ConfigurationError, loadGatewayConfig } from './gateway-config';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadGatewayConfig', () => {
+  it('gives the contract defaults for an empty environment, in development mode', () => {
+    const config = loadGatewayConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      MAX_CONNECTIONS_PER_USER: 3,
+      MAX_TOTAL_CONNECTIONS: 10_000,
+      MAX_MESSAGE_CHARS: 32_000,
+      MAX_PACKET_BYTES: 1_048_576,
+      MAX_EVENT_BYTES: 8_388_608,
+      EVENT_RETENTION: 1000,
+      AGENT_TIMEOUT_MS: 30_000,
+      TOOL_TIMEOUT_MS: 10_000,
+      REDIS_TIMEOUT_MS: 2000,
+      FILE_TIMEOUT_MS: 5000,
+      SERIALIZATION_TIMEOUT_MS: 1000,
+      SEND_TIMEOUT_MS: 5000,
+      ENABLE_LOADTEST_AGENT: false,
+      devAuth: true,
+    });
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be a whole number from 0 to 65535, got "abc"'],
+    ['PORT', '70000', 'PORT must be a whole number from 0 to 65535, got "70000"'],
+    ['MAX_CONNECTIONS_PER_USER', '0', 'MAX_CONNECTIONS_PER_USER must be a whole number from 1'],
+    ['AGENT_TIMEOUT_MS', '1.5', 'AGENT_TIMEOUT_MS must be a whole number from 1'],
+    ['SEND_TIMEOUT_MS', '-5', 'SEND_TIMEOUT_MS must be a whole number from 1'],
+    [
+      'ENABLE_LOADTEST_AGENT',
+      'yes',
+      'ENABLE_LOADTEST_AGENT must be 1, 0, true or false, got "yes"',
+    ],
+    [
+      'REDIS_URL',
+      'localhost:6379',
+      'REDIS_URL must be a URL starting with redis:// or rediss://, got "localhost:6379"',
+    ],
+    [
+      'LLM_BASE_URL',
+      'ftp://x',
+      'LLM_BASE_URL must be a URL starting with http:// or https://, got "ftp://x"',
+    ],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace'],
+    ['NODE_ENV', 'staging', 'NODE_ENV'],
+  ])('refuses %s=%s naming the variable and what it expects', (name, value, message) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('reports every bad variable at once, not only the first', () => {
+    expect(problemsOf({ PORT: 'x', SEND_TIMEOUT_MS: 'y' })).toHaveLength(2);
+  });
+
+  it('refuses to start in production without AUTH_JWT_SECRET', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'AUTH_JWT_SECRET must be set when NODE_ENV=production (HS256 secret for handshake tokens)',
+    ]);
+    expect(loadGatewayConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's3cret' }).devAuth).toBe(
+      false,
+    );
+  });
+});

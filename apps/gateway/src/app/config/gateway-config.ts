@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+function wholeNumber(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function flag(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+      if (raw === '1' || raw === 'true') return true;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be 1, 0, true or false, got "${raw}"`,
+      });
+      return z.NEVER;
+    });
+}
+
+function url(name: string, protocols: readonly string[]) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      try {
+        const parsed = new URL(raw);
+        if (protocols.includes(parsed.protocol)) return raw;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${raw}"`,
+      });
+      return z.NEVER;
+    });
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((raw) => (raw === undefined || raw === '' ? undefined : raw));
+
+/** Every variable the gateway reads. The README's configuration table lists the same. */
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+  HOST: z.string().optional().default('0.0.0.0'),
+  PORT: wholeNumber('PORT', 3000, 0, 65535),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace',
+    })
+    .optional()
+    .default('info'),
+  AUTH_JWT_SECRET: optionalText,
+  DATA_DIR: z.string().optional().default('./data'),
+  REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
+  MAX_CONNECTIONS_PER_USER: wholeNumber('MAX_CONNECTIONS_PER_USER', 3, 1),
+  MAX_TOTAL_CONNECTIONS: wholeNumber('MAX_TOTAL_CONNECTIONS', 10_000, 1),
+  MAX_MESSAGE_CHARS: wholeNumber('MAX_MESSAGE_CHARS', 32_000, 1),
+  MAX_PACKET_BYTES: wholeNumber('MAX_PACKET_BYTES', 1 * MiB, 1024),
+  MAX_EVENT_BYTES: wholeNumber('MAX_EVENT_BYTES', 8 * MiB, 1024),
+  EVENT_RETENTION: wholeNumber('EVENT_RETENTION', 1000, 1),
+  EVENT_RETENTION_MS: wholeNumber('EVENT_RETENTION_MS', 60 * 60 * 1000, 1000),
+  AGENT_TIMEOUT_MS: wholeNumber('AGENT_TIMEOUT_MS', 30_000, 1),
+  TOOL_TIMEOUT_MS: wholeNumber('TOOL_TIMEOUT_MS', 10_000, 1),
+  REDIS_TIMEOUT_MS: wholeNumber('REDIS_TIMEOUT_MS', 2000, 1),
+  FILE_TIMEOUT_MS: wholeNumber('FILE_TIMEOUT_MS', 5000, 1),
+  SERIALIZATION_TIMEOUT_MS: wholeNumber('SERIALIZATION_TIMEOUT_MS', 1000, 1),
+  SERIALIZATION_POOL_SIZE: wholeNumber('SERIALIZATION_POOL_SIZE', 0, 0, 64),
+  SEND_TIMEOUT_MS: wholeNumber('SEND_TIMEOUT_MS', 5000, 1),
+  CONNECTION_FAILURE_THRESHOLD: wholeNumber('CONNECTION_FAILURE_THRESHOLD', 5, 1),
+  CLEANUP_INTERVAL_MS: wholeNumber('CLEANUP_INTERVAL_MS', 60_000, 100),
+  SHUTDOWN_GRACE_MS: wholeNumber('SHUTDOWN_GRACE_MS', 10_000, 0),
+  MAX_CONCURRENT_RUNS: wholeNumber('MAX_CONCURRENT_RUNS', 100, 1),
+  MAX_RUNS_PER_USER: wholeNumber('MAX_RUNS_PER_USER', 5, 1),
+  RATE_LIMIT_POINTS: wholeNumber('RATE_LIMIT_POINTS', 50, 1),
+  RATE_LIMIT_WINDOW_MS: wholeNumber('RATE_LIMIT_WINDOW_MS', 10_000, 1),
+  ENABLE_LOADTEST_AGENT: flag('ENABLE_LOADTEST_AGENT'),
+  LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: z.string().optional().default('gpt-4o-mini'),
+});
+
+export type GatewayEnvironment = z.output<typeof environmentSchema>;
+
+/** The validated configuration, as every part of the app reads it. */
+export interface GatewayConfig extends GatewayEnvironment {
+  /** True when no secret is set outside production: `auth: { userId }` is accepted. */
+  devAuth: boolean;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration, the gateway cannot start:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Parses and checks the environment once, at start-up; throws naming every bad variable. */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      parsed.error.issues.map((issue) =>
+        issue.code === 'custom' || issue.path.length === 0
+          ? issue.message
+          : `${issue.path.join('.')}: ${issue.message}`,
+      ),
+    );
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && !config.AUTH_JWT_SECRET) {
+    throw new ConfigurationError([
+      'AUTH_JWT_SECRET must be set when NODE_ENV=production (HS256 secret for handshake tokens)',
+    ]);
+  }
+  return { ...config, devAuth: !config.AUTH_JWT_SECRET };
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { bootstrapGateway, stopGateway } from './app/bootstrap';
+import { ConfigurationError, loadGatewayConfig } from './app/config/gateway-config';
+
+const logger = new Logger('Gateway');
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const app = await bootstrapGateway(config);
+  logger.log(`Agent Gateway listening on ${await app.getUrl()} (chat page at /)`);
+
+  // Our own signal handling rather than enableShutdownHooks(): the stop must drain runs and
+  // deliveries before Nest's hooks close pools and Redis (see GracefulShutdown).
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: stopping gracefully`);
+    const deadline = setTimeout(() => {
+      logger.error('graceful stop overran its deadline; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 15_000);
+    deadline.unref();
+    stopGateway(app).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('graceful stop failed', error as Error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  // A bad configuration is the operator's to fix: say what, without a stack trace.
+  if (error instanceof ConfigurationError) console.error(error.message);
+  else console.error('Agent Gateway failed to start:', error);
+  process.exit(1);
+});
