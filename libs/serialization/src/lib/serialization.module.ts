@@ -5,6 +5,7 @@ import {
   type SerializationOptions,
 } from './config/serialization-options';
 import { SerializationMetrics } from './metrics/serialization.metrics';
+import { SerializationWorkerPool } from './pool/serialization-worker-pool';
 import { PayloadSerializer } from './serializer/payload-serializer.service';
 
 /**
@@ -20,6 +21,7 @@ export class SerializationModule {
       providers: [
         { provide: SERIALIZATION_OPTIONS, useValue: resolveSerializationOptions(options) },
         SerializationMetrics,
+        SerializationWorkerPool,
         PayloadSerializer,
       ],
       exports: [PayloadSerializer, SERIALIZATION_OPTIONS],

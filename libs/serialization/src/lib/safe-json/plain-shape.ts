@@ -1,3 +1,32 @@
+import type { JsonValue } from '@agent-gateway/events';
+import { truncatedPayload } from './safe-json-markers';
+
+/** Returned by `safePrimitive` for undefined, functions and symbols: JSON has no word for them. */
+export const OMIT = Symbol('omit');
+
+/**
+ * The conversion rules for everything that is not an object: NaN and Infinity become null,
+ * BigInt its decimal text, an over-long string the truncation marker.
+ */
+export function safePrimitive(value: unknown, maxStringChars: number): JsonValue | typeof OMIT {
+  switch (typeof value) {
+    case 'string':
+      return value.length > maxStringChars
+        ? { ...truncatedPayload('too_large', Buffer.byteLength(value)) }
+        : value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return safePrimitive(value.toString(), maxStringChars);
+    case 'object':
+      return null;
+    default:
+      return OMIT;
+  }
+}
+
 /** Returned by `plainShapeOf` for an object that is walked key by key as it is. */
 export const ORDINARY = Symbol('ordinary');
 

@@ -1,6 +1,6 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
-import { ORDINARY, plainShapeOf } from './plain-shape';
+import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {
@@ -29,7 +29,12 @@ export interface BudgetedJson {
   readonly hasDeferred: boolean;
 }
 
-const OMIT = Symbol('omit');
+/** Where a value sits inside a larger one that is being converted piece by piece. */
+export interface Position {
+  readonly ancestors: readonly object[];
+  readonly depth: number;
+}
+
 const OVER_BUDGET: OverBudget = { overBudget: true };
 // Numbers are not stringified just to count them; 8 is a fair average for ids, counts and times.
 const NUMBER_BYTES = 8;
@@ -52,8 +57,9 @@ export function toSafeJsonWithin(
   value: unknown,
   budgetBytes: number,
   options: SafeJsonOptions = {},
+  within?: Position,
 ): BudgetedJson | OverBudget {
-  const converter = new SafeJsonConverter(options, budgetBytes);
+  const converter = new SafeJsonConverter(options, budgetBytes, within);
   try {
     const json = converter.run(value);
     return {
@@ -68,6 +74,20 @@ export function toSafeJsonWithin(
   }
 }
 
+function estimateBytes(json: JsonValue | typeof OMIT): number {
+  switch (typeof json) {
+    case 'string':
+      return json.length + 2;
+    case 'number':
+      return NUMBER_BYTES;
+    case 'boolean':
+      return 5;
+    default:
+      // null, or the truncation marker that replaced an over-long string.
+      return json === null ? 4 : 64;
+  }
+}
+
 class SafeJsonConverter {
   bytes = 0;
   hasDeferred = false;
@@ -75,58 +95,41 @@ class SafeJsonConverter {
   private readonly maxStringChars: number;
   private readonly resolveDeferred: SafeJsonOptions['resolveDeferred'];
   // An array, not a Set: payloads are shallow, and indexOf over a few entries beats hashing.
-  private readonly ancestors: object[] = [];
+  private readonly ancestors: object[];
+  private readonly startDepth: number;
 
   constructor(
     options: SafeJsonOptions,
     private readonly budgetBytes: number,
+    within?: Position,
   ) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxStringChars = options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS;
     this.resolveDeferred = options.resolveDeferred;
+    this.ancestors = within === undefined ? [] : [...within.ancestors];
+    this.startDepth = within?.depth ?? 0;
   }
 
   run(value: unknown): JsonValue {
-    const json = this.convert(value, 0);
+    const json = this.convert(value, this.startDepth);
     return json === OMIT ? null : json;
   }
 
   private convert(value: unknown, depth: number): JsonValue | typeof OMIT {
-    switch (typeof value) {
-      case 'string':
-        return this.string(value);
-      case 'number':
-        this.count(NUMBER_BYTES);
-        return Number.isFinite(value) ? value : null;
-      case 'boolean':
-        this.count(5);
-        return value;
-      case 'bigint':
-        return this.string(value.toString());
-      case 'object':
-        if (value === null) {
-          this.count(4);
-          return null;
-        }
-        return this.object(value, depth);
-      default:
-        // undefined, functions and symbols: JSON has no word for them.
-        return OMIT;
-    }
+    if (typeof value === 'object' && value !== null) return this.object(value, depth);
+    const json = safePrimitive(value, this.maxStringChars);
+    this.count(estimateBytes(json));
+    return json;
   }
 
-  private string(value: string): JsonValue {
-    if (value.length > this.maxStringChars) {
-      this.count(64);
-      return { ...truncatedPayload('too_large', Buffer.byteLength(value)) };
-    }
-    this.count(value.length + 2);
-    return value;
+  private marker(text: string): string {
+    this.count(text.length + 2);
+    return text;
   }
 
   private object(value: object, depth: number): JsonValue | typeof OMIT {
-    if (this.ancestors.includes(value)) return this.string(CIRCULAR_MARKER);
-    if (depth >= this.maxDepth) return this.string(DEPTH_MARKER);
+    if (this.ancestors.includes(value)) return this.marker(CIRCULAR_MARKER);
+    if (depth >= this.maxDepth) return this.marker(DEPTH_MARKER);
     this.ancestors.push(value);
     try {
       return this.container(value, depth);

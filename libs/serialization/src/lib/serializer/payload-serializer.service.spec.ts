@@ -1,19 +1,139 @@
-import { compileSerializer } from '../testing/compile-serializer';
+import { deferredValue } from '@agent-gateway/events';
+import { toSafeJson } from '../safe-json/to-safe-json';
+import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
+import { TEST_RECIPE_MODULES } from '../testing/test-recipes';
+import type { SerializedPayload } from './serialized-payload';
 
-describe('PayloadSerializer (inline path)', () => {
-  it('returns a small payload inline, JSON-safe, with its size', async () => {
-    const { moduleRef, serializer, registry } = await compileSerializer({ poolSize: 1 });
+function decode(result: SerializedPayload): unknown {
+  if (result.encoding !== 'json-bytes')
+    throw new Error(`expected json-bytes, got ${result.encoding}`);
+  return JSON.parse(result.bytes.toString('utf8'));
+}
 
-    const result = await serializer.serialize({ text: 'hi', at: new Date(0), big: 1n });
+describe('PayloadSerializer', () => {
+  let compiled: CompiledSerializer;
 
-    expect(result).toEqual({
-      encoding: 'inline',
-      value: { text: 'hi', at: '1970-01-01T00:00:00.000Z', big: '1' },
-      bytes: expect.any(Number) as number,
+  beforeAll(async () => {
+    compiled = await compileSerializer({
+      poolSize: 1,
+      inlineThresholdBytes: 1024,
+      timeoutMs: 3000,
+      recipeModules: TEST_RECIPE_MODULES,
     });
-    expect(
-      await registry.getSingleMetricAsString('agent_gateway_serialization_duration_seconds'),
-    ).toContain('agent_gateway_serialization_duration_seconds_count{path="inline"} 1');
-    await moduleRef.close();
+  });
+
+  afterAll(() => compiled.moduleRef.close());
+
+  describe('inline path', () => {
+    it('returns a small payload inline, JSON-safe, with its size', async () => {
+      const result = await compiled.serializer.serialize({ text: 'hi', at: new Date(0), big: 1n });
+
+      expect(result).toEqual({
+        encoding: 'inline',
+        value: { text: 'hi', at: '1970-01-01T00:00:00.000Z', big: '1' },
+        bytes: expect.any(Number) as number,
+      });
+      expect(
+        await compiled.registry.getSingleMetricAsString(
+          'agent_gateway_serialization_duration_seconds',
+        ),
+      ).toMatch(/agent_gateway_serialization_duration_seconds_count\{path="inline"\} [1-9]/);
+    });
+  });
+
+  describe('worker path', () => {
+    it('builds a deferred value in a worker thread, not on the main thread', async () => {
+      const result = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
+
+      const decoded = decode(result) as { state: { threadId: number } };
+      expect(decoded.state.threadId).toEqual(expect.any(Number));
+      expect(decoded.state.threadId).not.toBe(0);
+    });
+
+    it('builds the nested-state recipe to about the requested size and ships it as bytes', async () => {
+      const result = await compiled.serializer.serialize({
+        output: { text: 'done', state: deferredValue('nested-state', { bytes: 200_000 }) },
+        durationMs: 5,
+      });
+
+      expect(result.encoding).toBe('json-bytes');
+      if (result.encoding !== 'json-bytes') return;
+      expect(result.bytes.length).toBeGreaterThan(180_000);
+      expect(result.bytes.length).toBeLessThan(220_000);
+      const decoded = decode(result) as { output: { text: string; state: object } };
+      expect(decoded.output.text).toBe('done');
+      expect(Object.keys(decoded.output.state).length).toBeGreaterThan(1);
+    });
+
+    it('answers with the reason when a deferred value names no known recipe', async () => {
+      const result = await compiled.serializer.serialize({ state: deferredValue('no-such', {}) });
+
+      expect(decode(result)).toEqual({ state: { truncated: true, reason: 'unserializable' } });
+    });
+  });
+
+  describe('sliced path', () => {
+    it('encodes a large main-thread value exactly as toSafeJson would', async () => {
+      const payload = {
+        rows: Array.from({ length: 3000 }, (_, index) => ({
+          id: BigInt(index),
+          at: new Date(index),
+          tags: new Set(['a', index % 2 ? 'odd' : 'even']),
+          extra: new Map([['n', index]]),
+          skip: () => index,
+        })),
+        error: new RangeError('nope'),
+      };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(decode(result)).toEqual(toSafeJson(payload));
+    });
+
+    it('yields to the event loop while it encodes', async () => {
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        sliceMs: 1,
+      });
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 0);
+      const payload = {
+        items: Array.from({ length: 100_000 }, (_, index) => ({ index, text: 'x'.repeat(30) })),
+      };
+
+      const result = await serializer.serialize(payload);
+      clearInterval(ticker);
+
+      expect(result.encoding).toBe('json-bytes');
+      expect(ticks).toBeGreaterThan(0);
+      await moduleRef.close();
+    });
+
+    it('keeps cycles and depth limits when the value is walked in pieces', async () => {
+      const root: Record<string, unknown> = { big: 'y'.repeat(900), list: ['z'.repeat(900)] };
+      root['self'] = root;
+      (root['list'] as unknown[]).push(root);
+
+      const result = await compiled.serializer.serialize(root);
+
+      expect(decode(result)).toEqual(toSafeJson(root));
+      expect(decode(result)).toMatchObject({ self: '[Circular]' });
+    });
+
+    it('splices deferred values found inside a large value in from the worker', async () => {
+      const payload = {
+        padding: Array.from({ length: 200 }, (_, index) => `row ${index} `.repeat(5)),
+        state: deferredValue('thread-id', {}),
+      };
+
+      const decoded = decode(await compiled.serializer.serialize(payload)) as {
+        state: { threadId: number };
+        padding: string[];
+      };
+
+      expect(decoded.padding).toHaveLength(200);
+      expect(decoded.state.threadId).not.toBe(0);
+    });
   });
 });

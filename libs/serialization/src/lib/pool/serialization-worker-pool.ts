@@ -1,0 +1,132 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { JsonValue } from '@agent-gateway/events';
+import { Piscina } from 'piscina';
+import {
+  SERIALIZATION_OPTIONS,
+  type ResolvedSerializationOptions,
+} from '../config/serialization-options';
+import { SerializationMetrics } from '../metrics/serialization.metrics';
+import { abortedOutcome, type PoolOutcome } from './pool-outcome';
+import { resolveWorkerLaunch, toAbsolutePaths } from '../worker/worker-launch';
+import type { SerializeTask, SerializeTaskResult, WorkerSettings } from '../worker/worker-settings';
+
+/**
+ * The piscina pool, owned by DI: started with the module, destroyed on shutdown. It turns every
+ * way a task can end (done, aborted, queue full, worker died, pool closed) into a `PoolOutcome`.
+ */
+@Injectable()
+export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(SerializationWorkerPool.name);
+  private readonly piscina: Piscina<SerializeTask, SerializeTaskResult>;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    @Inject(SERIALIZATION_OPTIONS) private readonly options: ResolvedSerializationOptions,
+    private readonly metrics: SerializationMetrics,
+  ) {
+    const launch = resolveWorkerLaunch(options.workerFilename);
+    const workerData: WorkerSettings = {
+      maxDepth: options.maxDepth,
+      maxStringChars: options.maxStringChars,
+      maxEventBytes: options.maxEventBytes,
+      recipeModules: toAbsolutePaths(options.recipeModules),
+    };
+    this.piscina = new Piscina<SerializeTask, SerializeTaskResult>({
+      filename: launch.filename,
+      execArgv: launch.execArgv,
+      env: launch.env,
+      workerData,
+      minThreads: options.poolSize,
+      maxThreads: options.poolSize,
+      // Threads stay up: starting one costs far more than any payload it would serialize.
+      idleTimeout: Number.POSITIVE_INFINITY,
+      maxQueue: options.maxQueue,
+      concurrentTasksPerWorker: 1,
+    });
+    // Without a listener, an error event from a dying worker would take the process down.
+    this.piscina.on('error', (error: unknown) => {
+      this.logger.error(`Serialization worker failed: ${describe(error)}`);
+    });
+    metrics.watchPool({
+      queueDepth: () => this.piscina.queueSize,
+      utilization: () => this.piscina.utilization,
+      threads: () => this.piscina.threads.length,
+    });
+  }
+
+  /** True while the pool is open and has at least one live worker thread to run a task. */
+  isHealthy(): boolean {
+    return this.closed === undefined && this.piscina.threads.length > 0;
+  }
+
+  get queueDepth(): number {
+    return this.piscina.queueSize;
+  }
+
+  /**
+   * Runs one task. `signal` carries the reason to report when it aborts (`timeout` or
+   * `overloaded`); aborting a running task terminates its worker, so the work really stops.
+   * A task lost to a dying worker is tried once more on the replacement thread.
+   */
+  async run(value: JsonValue, signal: AbortSignal): Promise<PoolOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) return abortedOutcome(signal);
+      if (this.closed !== undefined) return { kind: 'truncated', reason: 'overloaded' };
+      // A full queue answers at once rather than adding to a backlog that would only time out.
+      if (this.piscina.queueSize >= this.options.maxQueue) {
+        return { kind: 'truncated', reason: 'overloaded' };
+      }
+      try {
+        return toOutcome(await this.piscina.run({ value }, { signal }));
+      } catch (error: unknown) {
+        if (signal.aborted) return abortedOutcome(signal);
+        if (this.closed !== undefined || isQueueFull(error)) {
+          return { kind: 'truncated', reason: 'overloaded' };
+        }
+        this.metrics.countWorkerCrash();
+        this.logger.warn(
+          `Serialization task lost (attempt ${attempt} of 2): ${describe(error)}` +
+            (attempt < 2 ? '; retrying on a fresh worker' : '; giving up on this payload'),
+        );
+        if (attempt >= 2) return { kind: 'truncated', reason: 'unserializable' };
+      }
+    }
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /** Idempotent. Tasks still queued or running reject inside piscina and resolve as truncated. */
+  close(): Promise<void> {
+    this.closed ??= this.piscina.destroy().catch((error: unknown) => {
+      this.logger.warn(`Serialization pool did not close cleanly: ${describe(error)}`);
+    });
+    return this.closed;
+  }
+}
+
+function toOutcome(result: SerializeTaskResult): PoolOutcome {
+  if (result instanceof ArrayBuffer) return { kind: 'bytes', bytes: Buffer.from(result) };
+  return result.originalBytes === undefined
+    ? { kind: 'truncated', reason: result.reason }
+    : { kind: 'truncated', reason: result.reason, originalBytes: result.originalBytes };
+}
+
+function isQueueFull(error: unknown): boolean {
+  return error instanceof Error && /queue is at limit/i.test(error.message);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

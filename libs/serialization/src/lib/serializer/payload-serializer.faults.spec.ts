@@ -1,0 +1,246 @@
+import { deferredValue } from '@agent-gateway/events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
+import { TEST_RECIPE_MODULES } from '../testing/test-recipes';
+import type { SerializedPayload } from './serialized-payload';
+
+const testRecipes = { recipeModules: TEST_RECIPE_MODULES };
+
+function spin(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Busy on purpose: a getter that holds the main thread.
+  }
+}
+
+async function metric(compiled: CompiledSerializer, name: string): Promise<string> {
+  return compiled.registry.getSingleMetricAsString(name);
+}
+
+describe('PayloadSerializer limits and faults', () => {
+  describe('time limit', () => {
+    let compiled: CompiledSerializer;
+    beforeAll(async () => {
+      // Long enough for a replacement worker to start from TypeScript sources (~0.4 s here).
+      compiled = await compileSerializer({ ...testRecipes, poolSize: 1, timeoutMs: 1000 });
+    });
+    afterAll(() => compiled.moduleRef.close());
+
+    it('stops a worker stuck on a pathological payload and answers with the timeout marker', async () => {
+      const result = await compiled.serializer.serialize({
+        state: deferredValue('spin-forever', {}),
+      });
+
+      expect(result).toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'timeout' },
+      });
+      expect(await metric(compiled, 'agent_gateway_serialization_timeouts_total')).toContain(
+        'agent_gateway_serialization_timeouts_total{path="worker"} 1',
+      );
+    });
+
+    it('has a fresh worker ready after the stuck one was terminated', async () => {
+      const result = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
+
+      expect(result.encoding).toBe('json-bytes');
+    });
+
+    it('stops encoding a large main-thread value in slices once the time is up', async () => {
+      let reads = 0;
+      const payload: Record<string, unknown> = {};
+      for (let index = 0; index < 200; index++) {
+        Object.defineProperty(payload, `slow${index}`, {
+          enumerable: true,
+          get: () => {
+            reads++;
+            spin(10);
+            return 'x'.repeat(20_000);
+          },
+        });
+      }
+
+      const result = await compiled.serializer.serialize(payload);
+      const readsAtResult = reads;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+
+      expect(result).toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'timeout' },
+      });
+      expect(readsAtResult).toBeLessThan(200);
+      expect(reads).toBe(readsAtResult);
+    });
+
+    it('gives up at once when the caller aborts', async () => {
+      const caller = new AbortController();
+      const pending = compiled.serializer.serialize(
+        { state: deferredValue('spin-forever', {}) },
+        { signal: caller.signal },
+      );
+      caller.abort();
+
+      await expect(pending).resolves.toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'timeout' },
+      });
+    });
+  });
+
+  describe('size limit', () => {
+    let compiled: CompiledSerializer;
+    beforeAll(async () => {
+      compiled = await compileSerializer({
+        poolSize: 1,
+        maxEventBytes: 50_000,
+        inlineThresholdBytes: 1024,
+      });
+    });
+    afterAll(() => compiled.moduleRef.close());
+
+    it('truncates a worker-built payload over maxEventBytes, telling its size', async () => {
+      const result = await compiled.serializer.serialize({
+        state: deferredValue('nested-state', { bytes: 100_000 }),
+      });
+
+      expect(result).toEqual({
+        encoding: 'truncated',
+        value: {
+          truncated: true,
+          reason: 'too_large',
+          originalBytes: expect.any(Number) as number,
+        },
+      });
+    });
+
+    it('truncates a main-thread payload over maxEventBytes', async () => {
+      const payload = { rows: Array.from({ length: 5000 }, (_, index) => `row number ${index}`) };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(result).toMatchObject({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'too_large' },
+      });
+    });
+  });
+
+  describe('worker crash', () => {
+    let compiled: CompiledSerializer;
+    let scratch: string;
+    beforeAll(async () => {
+      compiled = await compileSerializer({ ...testRecipes, poolSize: 1, timeoutMs: 5000 });
+      scratch = mkdtempSync(join(tmpdir(), 'serialization-crash-'));
+    });
+    afterAll(async () => {
+      await compiled.moduleRef.close();
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it('replaces a crashed worker and tries the task once more', async () => {
+      const marker = join(scratch, 'crashed');
+
+      const result = await compiled.serializer.serialize({
+        state: deferredValue('crash-once', { marker }),
+      });
+
+      expect(result.encoding).toBe('json-bytes');
+      if (result.encoding === 'json-bytes') {
+        expect(JSON.parse(result.bytes.toString())).toEqual({ state: 'survived' });
+      }
+      expect(await metric(compiled, 'agent_gateway_serialization_worker_crashes_total')).toContain(
+        'agent_gateway_serialization_worker_crashes_total 1',
+      );
+    });
+
+    it('gives up as unserializable when the retry crashes too, and keeps serving', async () => {
+      const result = await compiled.serializer.serialize({
+        state: deferredValue('crash-always', {}),
+      });
+      const after = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
+
+      expect(result).toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'unserializable' },
+      });
+      expect(after.encoding).toBe('json-bytes');
+      expect(compiled.serializer.isHealthy()).toBe(true);
+    });
+  });
+
+  describe('queue bound', () => {
+    it('answers overloaded at once when maxQueue tasks already wait for a worker', async () => {
+      const compiled = await compileSerializer({
+        ...testRecipes,
+        poolSize: 1,
+        maxQueue: 1,
+        timeoutMs: 5000,
+      });
+      const settled: string[] = [];
+      const block = (name: string): Promise<SerializedPayload> =>
+        compiled.serializer
+          .serialize({ state: deferredValue('block', { ms: 300 }) })
+          .then((result) => {
+            settled.push(name);
+            return result;
+          });
+
+      const running = block('running');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const queued = block('queued');
+      const rejected = await block('over the bound');
+
+      expect(rejected).toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'overloaded' },
+      });
+      expect(settled).toEqual(['over the bound']);
+      expect((await running).encoding).toBe('json-bytes');
+      expect((await queued).encoding).toBe('json-bytes');
+      await compiled.moduleRef.close();
+    });
+  });
+
+  describe('shutdown', () => {
+    it('resolves every task in flight as truncated and closes the pool', async () => {
+      const compiled = await compileSerializer({
+        ...testRecipes,
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        timeoutMs: 10_000,
+      });
+      const slowGetters: Record<string, unknown> = {};
+      for (let index = 0; index < 1000; index++) {
+        Object.defineProperty(slowGetters, `k${index}`, {
+          enumerable: true,
+          get: () => {
+            spin(2);
+            return 'x'.repeat(2000);
+          },
+        });
+      }
+      const inFlight = [
+        compiled.serializer.serialize({ state: deferredValue('block', { ms: 5000 }) }),
+        compiled.serializer.serialize({ state: deferredValue('spin-forever', {}) }),
+        compiled.serializer.serialize(slowGetters),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      await compiled.moduleRef.close();
+
+      const results = await Promise.all(inFlight);
+      for (const result of results) {
+        expect(result).toEqual({
+          encoding: 'truncated',
+          value: { truncated: true, reason: 'overloaded' },
+        });
+      }
+      expect(compiled.serializer.isHealthy()).toBe(false);
+      await expect(
+        compiled.serializer.serialize({ state: deferredValue('thread-id', {}) }),
+      ).resolves.toMatchObject({ value: { reason: 'overloaded' } });
+    }, 10_000);
+  });
+});

@@ -1,0 +1,223 @@
+import { isDeferredValue, type JsonValue } from '@agent-gateway/events';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
+import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
+import { CIRCULAR_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
+import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
+
+export interface SlicedEncodeOptions {
+  convert: Required<Pick<SafeJsonOptions, 'maxDepth' | 'maxStringChars'>>;
+  maxEventBytes: number;
+  /** Longest stretch of work before yielding to the event loop. */
+  sliceMs: number;
+  /** Subtrees up to this size are converted and stringified natively in one piece. */
+  pieceBytes: number;
+  /** Aborted with the truncation reason to report. */
+  signal: AbortSignal;
+  /** Serializes a piece holding `DeferredValue`s in a worker, where they can be built. */
+  offload: (value: JsonValue) => Promise<PoolOutcome>;
+}
+
+interface Frame {
+  /** The objects this frame stands for, on the ancestor stack while it is open. */
+  readonly sources: readonly object[];
+  readonly items: readonly unknown[] | undefined;
+  readonly record: Record<string, unknown> | undefined;
+  readonly keys: readonly string[];
+  index: number;
+  wrote: boolean;
+}
+
+// A Map whose toJSON returns another special object, and so on: a few hops are real, more are not.
+const MAX_SHAPE_HOPS = 8;
+const STEPS_PER_CLOCK_READ = 8;
+
+/**
+ * Encodes a large value that lives on the main thread, as UTF-8 JSON, in slices of at most
+ * about `sliceMs` with the event loop free in between. Same rules as `toSafeJson`: subtrees up
+ * to `pieceBytes` go through it and native JSON.stringify; only the levels above them are
+ * walked here. `DeferredValue`s are built and encoded by a worker and spliced in.
+ */
+export function encodeInSlices(value: unknown, options: SlicedEncodeOptions): Promise<PoolOutcome> {
+  return new SlicedJsonEncoder(options).encode(value);
+}
+
+class SlicedJsonEncoder {
+  private readonly parts: Array<Buffer | Promise<PoolOutcome>> = [];
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private flushedBytes = 0;
+  private readonly stack: Frame[] = [];
+  private readonly ancestors: object[] = [];
+
+  constructor(private readonly options: SlicedEncodeOptions) {}
+
+  async encode(value: unknown): Promise<PoolOutcome> {
+    const { signal, sliceMs, maxEventBytes } = this.options;
+    this.visit(value);
+    let sliceStarted = performance.now();
+    let steps = 0;
+    while (this.stack.length > 0) {
+      this.step();
+      if (++steps % STEPS_PER_CLOCK_READ !== 0 || performance.now() - sliceStarted < sliceMs) {
+        continue;
+      }
+      this.flush();
+      if (this.flushedBytes > maxEventBytes) return { kind: 'truncated', reason: 'too_large' };
+      await yieldToEventLoop();
+      if (signal.aborted) return abortedOutcome(signal);
+      sliceStarted = performance.now();
+    }
+    this.flush();
+    return this.assemble();
+  }
+
+  /** Writes the next child of the innermost open container, or closes it. */
+  private step(): void {
+    const frame = this.stack[this.stack.length - 1];
+    if (frame.items !== undefined) {
+      if (frame.index >= frame.items.length) return this.close(']');
+      if (frame.index > 0) this.write(',');
+      const item = this.read(frame.items, frame.index++);
+      if (isOmitted(item)) this.write('null');
+      else this.visit(item);
+      return;
+    }
+    if (frame.index >= frame.keys.length) return this.close('}');
+    const key = frame.keys[frame.index++];
+    const item = this.read(frame.record as Record<string, unknown>, key);
+    if (isOmitted(item)) return;
+    this.write(`${frame.wrote ? ',' : ''}${JSON.stringify(key)}:`);
+    frame.wrote = true;
+    this.visit(item);
+  }
+
+  /** Writes `value` whole when it is small, or opens it as a container to walk. */
+  private visit(value: unknown): void {
+    if (typeof value !== 'object' || value === null) {
+      const json = safePrimitive(value, this.options.convert.maxStringChars);
+      return this.write(json === OMIT ? 'null' : JSON.stringify(json));
+    }
+    const position = { ancestors: this.ancestors, depth: this.stack.length };
+    const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
+    if (!piece.overBudget) {
+      if (piece.hasDeferred) return this.offload(piece.value);
+      return this.write(JSON.stringify(piece.value));
+    }
+    this.open(value);
+  }
+
+  private open(value: object): void {
+    const sources: object[] = [value];
+    let current: unknown = value;
+    try {
+      if (isDeferredValue(value)) return this.offload(toSafeJson(value, this.options.convert));
+      for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
+        const shape = plainShapeOf(current as object);
+        if (shape === ORDINARY) break;
+        if (typeof shape !== 'object' || shape === null) return this.visitReplaced(shape);
+        if (sources.includes(shape) || this.ancestors.includes(shape)) {
+          return this.write(JSON.stringify(CIRCULAR_MARKER));
+        }
+        sources.push(shape);
+        current = shape;
+      }
+    } catch {
+      return this.write(JSON.stringify(truncatedPayload('unserializable')));
+    }
+    const items = Array.isArray(current) ? (current as unknown[]) : undefined;
+    const record = items === undefined ? (current as Record<string, unknown>) : undefined;
+    this.stack.push({
+      sources,
+      items,
+      record,
+      keys: record === undefined ? [] : Object.keys(record),
+      index: 0,
+      wrote: false,
+    });
+    this.ancestors.push(...sources);
+    this.write(items === undefined ? '{' : '[');
+  }
+
+  private visitReplaced(shape: unknown): void {
+    const json = safePrimitive(shape, this.options.convert.maxStringChars);
+    this.write(json === OMIT ? 'null' : JSON.stringify(json));
+  }
+
+  private close(bracket: string): void {
+    const frame = this.stack.pop() as Frame;
+    this.ancestors.length -= frame.sources.length;
+    this.write(bracket);
+  }
+
+  private read(
+    container: Record<string, unknown> | readonly unknown[],
+    key: string | number,
+  ): unknown {
+    try {
+      return (container as Record<string | number, unknown>)[key];
+    } catch {
+      return truncatedPayload('unserializable');
+    }
+  }
+
+  private write(text: string): void {
+    this.pending.push(text);
+    this.pendingChars += text.length;
+  }
+
+  private offload(value: JsonValue): void {
+    this.flush();
+    this.parts.push(this.options.offload(value));
+  }
+
+  private flush(): void {
+    if (this.pendingChars === 0) return;
+    const bytes = Buffer.from(this.pending.join(''));
+    this.parts.push(bytes);
+    this.flushedBytes += bytes.length;
+    this.pending = [];
+    this.pendingChars = 0;
+  }
+
+  /** Waits for offloaded pieces, then joins everything, copying in slices too. */
+  private async assemble(): Promise<PoolOutcome> {
+    const { signal, sliceMs, maxEventBytes } = this.options;
+    const buffers: Buffer[] = [];
+    for (const part of this.parts) {
+      if (Buffer.isBuffer(part)) {
+        buffers.push(part);
+        continue;
+      }
+      const outcome = await part;
+      if (signal.aborted) return abortedOutcome(signal);
+      buffers.push(
+        outcome.kind === 'bytes'
+          ? outcome.bytes
+          : Buffer.from(JSON.stringify(truncatedPayload(outcome.reason, outcome.originalBytes))),
+      );
+    }
+    const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    if (total > maxEventBytes)
+      return { kind: 'truncated', reason: 'too_large', originalBytes: total };
+    if (buffers.length === 1) return { kind: 'bytes', bytes: buffers[0] };
+    const bytes = Buffer.allocUnsafe(total);
+    let offset = 0;
+    let sliceStarted = performance.now();
+    for (const buffer of buffers) {
+      buffer.copy(bytes, offset);
+      offset += buffer.length;
+      if (performance.now() - sliceStarted >= sliceMs) {
+        await yieldToEventLoop();
+        if (signal.aborted) return abortedOutcome(signal);
+        sliceStarted = performance.now();
+      }
+    }
+    return { kind: 'bytes', bytes };
+  }
+}
+
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}

@@ -1,0 +1,37 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { registerRecipe } from '../recipes/recipe-registry';
+
+/*
+ * Recipes for the specs only, loaded into real workers through `recipeModules`. They misbehave
+ * on purpose: the specs prove the pool survives them.
+ */
+
+/** Which thread built the value: proves the work ran in a worker, not on the main thread. */
+registerRecipe('thread-id', () => ({ threadId }));
+
+/** Never finishes: only terminating the worker stops it. */
+registerRecipe('spin-forever', () => {
+  for (;;) {
+    // Deliberately empty: a pathological payload.
+  }
+});
+
+/** Blocks its worker for `ms`, keeping it busy so that tasks queue behind it. */
+registerRecipe('block', (args) => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(args['ms']));
+  return { blockedMs: args['ms'] };
+});
+
+/** Kills its worker the first time (leaving `marker` behind), succeeds on the retry. */
+registerRecipe('crash-once', (args) => {
+  const marker = String(args['marker']);
+  if (!existsSync(marker)) {
+    writeFileSync(marker, 'crashed once');
+    process.exit(1);
+  }
+  return 'survived';
+});
+
+/** Kills every worker that tries it. */
+registerRecipe('crash-always', () => process.exit(1));

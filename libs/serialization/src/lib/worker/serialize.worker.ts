@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+import { move, workerData } from 'piscina';
+import { registerBuiltinRecipes } from '../recipes/builtin-recipes';
+import { buildDeferred } from '../recipes/recipe-registry';
+import { truncatedPayload } from '../safe-json/safe-json-markers';
+import { toSafeJson, type SafeJsonOptions } from '../safe-json/to-safe-json';
+import type { SerializeTask, SerializeTaskResult, WorkerSettings } from './worker-settings';
+
+/*
+ * The piscina worker. It shares the converter with the main thread (one set of rules) and adds
+ * what only a worker may do: build deferred values and stringify without holding the event loop.
+ */
+
+const settings = workerData as WorkerSettings;
+const convertOptions: SafeJsonOptions = {
+  maxDepth: settings.maxDepth,
+  maxStringChars: settings.maxStringChars,
+  resolveDeferred: buildDeferred,
+};
+const encoder = new TextEncoder();
+
+registerBuiltinRecipes();
+// createRequire rather than `require`: a bundler must leave these run-time paths alone.
+const load = createRequire(__filename);
+for (const file of settings.recipeModules) load(file);
+
+export default function serializeInWorker(task: SerializeTask): SerializeTaskResult {
+  try {
+    const json = JSON.stringify(toSafeJson(task.value, convertOptions));
+    // TextEncoder gives the result its own ArrayBuffer; Buffer.from may share a pooled one,
+    // which must never be transferred.
+    const bytes = encoder.encode(json);
+    if (bytes.byteLength > settings.maxEventBytes) {
+      return truncatedPayload('too_large', bytes.byteLength) as SerializeTaskResult;
+    }
+    return move(bytes.buffer) as ArrayBuffer;
+  } catch {
+    // toSafeJson does not throw; running out of memory for a giant string can.
+    return truncatedPayload('unserializable') as SerializeTaskResult;
+  }
+}

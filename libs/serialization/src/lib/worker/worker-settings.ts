@@ -1,0 +1,19 @@
+import type { JsonValue, TruncationReason } from '@agent-gateway/events';
+
+/** Handed to every worker as `workerData`: the limits it serializes under. */
+export interface WorkerSettings {
+  maxDepth: number;
+  maxStringChars: number;
+  maxEventBytes: number;
+  /** Absolute paths of modules that register more recipes. */
+  recipeModules: string[];
+}
+
+/** One task: JSON-safe data that may still hold `DeferredValue`s for the worker to build. */
+export interface SerializeTask {
+  value: JsonValue;
+}
+
+/** The worker answers with the UTF-8 JSON (transferred, not copied) or why there is none. */
+export type SerializeTaskResult =
+  ArrayBuffer | { truncated: true; reason: TruncationReason; originalBytes?: number };
