@@ -24,7 +24,8 @@ let runCounter = 0;
 export async function createEngineFixture(
   options: AgentEngineOptions = {},
 ): Promise<EngineFixture> {
-  const app = await createEngineTestApp(options, [
+  // A test that leaves runs in flight should not hold `close()` for the default 10 s grace.
+  const app = await createEngineTestApp({ shutdownGraceMs: 20, ...options }, [
     AgentEngineModule.forFeature({
       agents: [ProgrammableAgent],
       tools: [IdempotentTestTool, SideEffectTestTool],
