@@ -233,6 +233,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
       if (error instanceof RunStoppedError) return stopped(error);
       throw error;
     }
+    execution.admitted = true;
     this.updateGauges();
     try {
       const context = this.createContext(execution, options);
@@ -289,6 +290,10 @@ export class AgentEngine implements BeforeApplicationShutdown {
 
   private async drain(): Promise<void> {
     this.accepting = false;
+    // A queued run has not started work: no reason to make it wait out the grace.
+    for (const { execution } of this.runs.values()) {
+      if (!execution.admitted) execution.stop(shutdownError());
+    }
     if (this.runs.size === 0) return;
     const { shutdownGraceMs } = this.options;
     this.logger.log(

@@ -21,6 +21,8 @@ interface OpenToolCall {
 export class RunExecution {
   readonly startedAt = Date.now();
   private readonly controller = new AbortController();
+  /** False while the run waits for a concurrency slot. */
+  admitted = false;
   private sealed = false;
   private finished = false;
   /** Each publish starts after the previous one settled, so the sink sees emission order. */

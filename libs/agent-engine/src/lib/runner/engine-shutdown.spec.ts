@@ -1,0 +1,89 @@
+import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
+import { lifecycleViolations } from '../testing/lifecycle-assertions';
+import { forever, untilAborted } from '../testing/programmable-agent';
+
+describe('engine shutdown with runs in flight', () => {
+  let fx: EngineFixture;
+
+  beforeEach(async () => {
+    jest.useFakeTimers();
+    fx = await createEngineFixture({ shutdownGraceMs: 5_000, maxRunsPerUser: 1 });
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    await fx.close();
+  });
+
+  it('lets a run that finishes within shutdownGraceMs complete', async () => {
+    fx.agent.behaviour = () =>
+      new Promise((resolve) => setTimeout(() => resolve('made it'), 4_000));
+    const handle = fx.run();
+    await jest.advanceTimersByTimeAsync(0);
+
+    const shutdown = fx.engine.shutdown();
+    await jest.advanceTimersByTimeAsync(4_000);
+    await shutdown;
+
+    await expect(handle.done).resolves.toMatchObject({ status: 'completed', output: 'made it' });
+  });
+
+  it('aborts runs still going after the grace with agent_error shutdown', async () => {
+    fx.agent.behaviour = ({ signal }) => untilAborted(signal);
+    const polite = fx.run({ userId: 'a' });
+    fx.agent.behaviour = () => forever();
+    const stubborn = fx.run({ userId: 'b' });
+    await jest.advanceTimersByTimeAsync(0);
+
+    const shutdown = fx.engine.shutdown();
+    await jest.advanceTimersByTimeAsync(4_999);
+    expect(fx.sink.typesOf(polite.runId)).toEqual(['agent_started']);
+    await jest.advanceTimersByTimeAsync(1);
+    await shutdown;
+
+    for (const handle of [polite, stubborn]) {
+      await expect(handle.done).resolves.toMatchObject({ status: 'failed', code: 'shutdown' });
+      expect(fx.sink.last(handle.runId, 'agent_error')?.payload.message).toContain('shutting down');
+      expect(lifecycleViolations(fx.sink.forRun(handle.runId))).toEqual([]);
+    }
+    expect(fx.engine.activeRunCount()).toBe(0);
+  });
+
+  it('ends a queued run with shutdown at once, without waiting out the grace', async () => {
+    fx.agent.behaviour = ({ signal }) => untilAborted(signal);
+    fx.run({ userId: 'a' });
+    const queued = fx.run({ userId: 'a' });
+    await jest.advanceTimersByTimeAsync(0);
+
+    const shutdown = fx.engine.shutdown();
+    await jest.advanceTimersByTimeAsync(0);
+
+    await expect(queued.done).resolves.toMatchObject({ code: 'shutdown' });
+    expect(fx.agent.invocations).toBe(1);
+    await jest.advanceTimersByTimeAsync(5_000);
+    await shutdown;
+  });
+
+  it('answers runs started after shutdown began with agent_started then agent_error shutdown', async () => {
+    const shutdown = fx.engine.shutdown();
+    await shutdown;
+
+    const late = fx.run();
+
+    await expect(late.done).resolves.toMatchObject({ code: 'shutdown' });
+    expect(fx.sink.typesOf(late.runId)).toEqual(['agent_started', 'agent_error']);
+    expect(fx.agent.invocations).toBe(0);
+  });
+
+  it('drains through the Nest shutdown hooks when the app closes', async () => {
+    fx.agent.behaviour = () => forever();
+    const handle = fx.run();
+    await jest.advanceTimersByTimeAsync(0);
+
+    const closing = fx.close();
+    await jest.advanceTimersByTimeAsync(5_000);
+    await closing;
+
+    await expect(handle.done).resolves.toMatchObject({ code: 'shutdown' });
+  });
+});
