@@ -1,6 +1,5 @@
 import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { lifecycleViolations } from '../testing/lifecycle-assertions';
-import { untilAborted } from '../testing/programmable-agent';
 
 describe('run concurrency limits', () => {
   let fx: EngineFixture;
