@@ -15,6 +15,13 @@ module.exports = {
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
       assets: ['./src/assets'],
+      // The serialization lib looks for its worker as `serialization-worker.js` beside main.js.
+      additionalEntryPoints: [
+        {
+          entryName: 'serialization-worker',
+          entryPath: 'libs/serialization/src/lib/worker/serialize.worker.ts',
+        },
+      ],
       optimization: false,
       outputHashing: 'none',
       generatePackageJson: false,

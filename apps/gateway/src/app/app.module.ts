@@ -9,6 +9,7 @@ import { GatewayConfigModule } from './config/gateway-config.module';
 import { ChatGateway } from './gateway/chat.gateway';
 import { HealthModule } from './health/health.module';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
+import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { CHAT_PAGE_HTML, loadChatPage } from './web/chat-page';
 import { WebController } from './web/web.controller';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         GatewayConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
         MetricsModule,
         HealthModule,
         SerializationModule.forRoot({

@@ -24,9 +24,10 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,
   });
-  const app = await bootstrapGateway(config, { logLevels: ['error', 'fatal'] });
+  const app = await bootstrapGateway(config);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {

@@ -95,6 +95,8 @@ const environmentSchema = z.object({
   MAX_RUNS_PER_USER: wholeNumber('MAX_RUNS_PER_USER', 5, 1),
   RATE_LIMIT_POINTS: wholeNumber('RATE_LIMIT_POINTS', 50, 1),
   RATE_LIMIT_WINDOW_MS: wholeNumber('RATE_LIMIT_WINDOW_MS', 10_000, 1),
+  HEALTH_EVENT_LOOP_DELAY_MS: wholeNumber('HEALTH_EVENT_LOOP_DELAY_MS', 1000, 1),
+  HEALTH_MAX_HEAP_MB: wholeNumber('HEALTH_MAX_HEAP_MB', 2048, 16),
   ENABLE_LOADTEST_AGENT: flag('ENABLE_LOADTEST_AGENT'),
   LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
   LLM_API_KEY: optionalText,

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -27,7 +26,9 @@ import {
   RequestRateLimiter,
   type GatewaySocket,
 } from '@agent-gateway/realtime';
+import { PinoLogger } from 'nestjs-pino';
 import { HandshakeAuthenticator } from '../auth/handshake-authenticator.service';
+import { withLogContext } from '../logging/log-context';
 import { handleRequest } from './handle-request';
 
 type RequestOf<N extends RequestName> = z.infer<(typeof REQUEST_SCHEMAS)[N]>;
@@ -38,14 +39,15 @@ type RequestOf<N extends RequestName> = z.infer<(typeof REQUEST_SCHEMAS)[N]>;
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
-  private readonly logger = new Logger(ChatGateway.name);
-
   constructor(
     private readonly authenticator: HandshakeAuthenticator,
     private readonly connections: ConnectionRegistry,
     private readonly rateLimiter: RequestRateLimiter,
     private readonly workflow: ChatWorkflowService,
-  ) {}
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(ChatGateway.name);
+  }
 
   afterInit(server: Server): void {
     server.use((socket, next) => {
@@ -123,19 +125,22 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     body: unknown,
     work: (request: RequestOf<N>, context: RequestContext) => Promise<T>,
   ): Promise<Reply<T>> {
-    return handleRequest(name, socket.id, async () => {
-      const decision = this.rateLimiter.consume(socket.id);
-      if (!decision.allowed) {
-        throw new RequestError(
-          'rate_limited',
-          `too many requests on this connection; retry in ${decision.retryAfterMs} ms`,
-          decision.retryAfterMs,
-        );
-      }
-      const request = parseRequest(REQUEST_SCHEMAS[name], body) as RequestOf<N>;
-      const context: RequestContext = { userId: socket.data.userId, connectionId: socket.id };
-      this.logger.debug(`${name} from user ${context.userId} on ${context.connectionId}`);
-      return work(request, context);
-    });
+    const context: RequestContext = { userId: socket.data.userId, connectionId: socket.id };
+    const threadId = typeof (body as { threadId?: unknown })?.threadId === 'string' ? (body as { threadId: string }).threadId : undefined;
+    return withLogContext(this.logger, { ...context, request: name, ...(threadId ? { threadId } : {}) }, () =>
+      handleRequest(name, socket.id, async () => {
+        const decision = this.rateLimiter.consume(socket.id);
+        if (!decision.allowed) {
+          throw new RequestError(
+            'rate_limited',
+            `too many requests on this connection; retry in ${decision.retryAfterMs} ms`,
+            decision.retryAfterMs,
+          );
+        }
+        const request = parseRequest(REQUEST_SCHEMAS[name], body) as RequestOf<N>;
+        this.logger.debug('request accepted');
+        return work(request, context);
+      }),
+    );
   }
 }
