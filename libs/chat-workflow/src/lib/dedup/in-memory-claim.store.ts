@@ -1,0 +1,34 @@
+import type { Claim, ClaimStore } from './claim.store';
+
+/** Claims between sweeps of expired entries; keeps the sweep cost spread thin. */
+const SWEEP_EVERY = 1000;
+
+/** Claims held in this process: the store without Redis, and the fallback while Redis is down. */
+export class InMemoryClaimStore implements ClaimStore {
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private claimsSinceSweep = 0;
+
+  async claim(key: string, value: string, ttlMs: number): Promise<Claim> {
+    const now = Date.now();
+    if (++this.claimsSinceSweep >= SWEEP_EVERY) this.sweep(now);
+    const existing = this.entries.get(key);
+    if (existing && existing.expiresAt > now) return { won: false, value: existing.value };
+    this.entries.set(key, { value, expiresAt: now + ttlMs });
+    return { won: true, value };
+  }
+
+  async release(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(now: number): void {
+    this.claimsSinceSweep = 0;
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt <= now) this.entries.delete(key);
+    }
+  }
+}

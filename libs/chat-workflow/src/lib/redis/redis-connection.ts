@@ -1,0 +1,70 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createClient } from '@keyv/redis';
+import { withTimeout } from '../shared/with-timeout';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** DI token of the `RedisConnection`, or of `null` when no redisUrl is configured. */
+export const REDIS_CONNECTION = Symbol('CHAT_WORKFLOW_REDIS_CONNECTION');
+
+/**
+ * The chat workflow's one Redis client (history cache and claims share it). It owns the client:
+ * it connects in the background, so a Redis that is down delays neither start-up nor requests,
+ * and it closes the client on shutdown.
+ */
+export class RedisConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnection.name);
+  readonly client: RedisClient;
+  private failing = false;
+
+  constructor(
+    url: string,
+    private readonly timeoutMs: number,
+    readonly keyPrefix: string,
+  ) {
+    this.client = createClient({
+      url,
+      // Fail at once while disconnected instead of queueing: a queued command only waits out
+      // REDIS_TIMEOUT_MS and then falls back anyway.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: timeoutMs,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+      },
+    });
+    // Without a listener an 'error' event would crash the process; log each outage once.
+    this.client.on('error', (error: unknown) => {
+      if (this.failing) return;
+      this.failing = true;
+      this.logger.warn(`Redis connection failed (${String(error)}); falling back until it is back`);
+    });
+    this.client.on('ready', () => {
+      if (this.failing) this.logger.log('Redis connection is back');
+      this.failing = false;
+    });
+  }
+
+  connect(): void {
+    this.client.connect().catch((error: unknown) => {
+      this.logger.warn(`Redis did not connect yet (${String(error)}); retrying in the background`);
+    });
+  }
+
+  /** `<prefix>:<part>:<part>...`, so deployments sharing one Redis keep apart. */
+  key(...parts: string[]): string {
+    return [this.keyPrefix, ...parts].join(':');
+  }
+
+  /** Health probe: a PING answered within REDIS_TIMEOUT_MS, else rejects. */
+  async ping(): Promise<void> {
+    await withTimeout(this.client.ping(), this.timeoutMs, 'Redis PING');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.client.isOpen) return;
+    // A graceful close waits for replies; a hung Redis would never send them.
+    await withTimeout(this.client.close(), this.timeoutMs, 'Redis close').catch(() =>
+      this.client.destroy(),
+    );
+  }
+}

@@ -1,0 +1,309 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RequestError, type ChatSendRequest } from '@agent-gateway/events';
+import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
+import { StuckDisk } from '../../test-support/stuck-disk';
+import { startWorkflowApp, type WorkflowTestApp } from '../../test-support/workflow-test-app';
+import { replayTranscript, type Transcript } from '../transcripts/transcript';
+
+const FILE_TIMEOUT_MS = 150;
+
+async function refusal(promise: Promise<unknown>): Promise<RequestError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RequestError);
+  return error as RequestError;
+}
+
+describe('ChatWorkflowService (in process, real files, real engine and realtime)', () => {
+  let dataDir: string;
+  let app: WorkflowTestApp;
+
+  beforeEach(async () => {
+    dataDir = await makeTempDir('workflow');
+    app = await startWorkflowApp({ dataDir, fileTimeoutMs: FILE_TIMEOUT_MS, maxMessageChars: 100 });
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await removeTempDir(dataDir);
+  });
+
+  const transcriptOf = async (threadId: string): Promise<Transcript> =>
+    replayTranscript(await readFile(join(dataDir, 'threads', `${threadId}.jsonl`)));
+  const threadFiles = async () => readdir(join(dataDir, 'threads'));
+
+  it('creates a thread owned by the sender, with the message on disk before it answers', async () => {
+    const alice = app.connect('alice');
+    const answer = await app.service.send(alice, { text: 'what is 2+3*4' });
+
+    const transcript = await transcriptOf(answer.threadId);
+    expect(transcript.owner).toBe('alice');
+    expect(transcript.messages).toEqual([
+      expect.objectContaining({
+        id: answer.messageId,
+        role: 'user',
+        text: 'what is 2+3*4',
+        runId: answer.runId,
+      }),
+    ]);
+  });
+
+  it('subscribes the sending connection before the run emits anything', async () => {
+    const alice = app.connect('alice');
+    const answer = await app.service.send(alice, { text: 'hello' });
+    await app.settle();
+    const events = app.sink.ofRun(answer.runId);
+    expect(events[0]?.type).toBe('agent_started');
+    for (const event of app.sink.events.filter((entry) => entry.runId === answer.runId)) {
+      expect(event.subscribers).toContain(alice.connectionId);
+    }
+  });
+
+  it('records the completed answer after its question and serves the history oldest first', async () => {
+    const alice = app.connect('alice');
+    const first = await app.service.send(alice, { text: 'what is 2+3*4' });
+    await app.settle();
+    const second = await app.service.send(alice, { threadId: first.threadId, text: 'and 1+1' });
+    await app.settle();
+
+    const { messages } = await app.service.history(alice, { threadId: first.threadId });
+    expect(messages.map((message) => [message.role, message.runId])).toEqual([
+      ['user', first.runId],
+      ['assistant', first.runId],
+      ['user', second.runId],
+      ['assistant', second.runId],
+    ]);
+    expect(messages[1]?.text).toContain('14');
+    const lastTwo = await app.service.history(alice, { threadId: first.threadId, limit: 2 });
+    expect(lastTwo.messages).toEqual(messages.slice(-2));
+    expect((await transcriptOf(first.threadId)).messages).toHaveLength(4);
+  });
+
+  it("refuses every request on another user's thread with forbidden and changes nothing", async () => {
+    const alice = app.connect('alice');
+    const mallory = app.connect('mallory');
+    const { threadId } = await app.service.send(alice, { text: 'private' });
+    await app.settle();
+    const before = await readFile(join(dataDir, 'threads', `${threadId}.jsonl`));
+    const runsBefore = app.sink.started().length;
+
+    for (const attempt of [
+      app.service.send(mallory, { threadId, text: 'let me in' }),
+      app.service.subscribe(mallory, { threadId, afterSeq: 0 }),
+      app.service.unsubscribe(mallory, { threadId }),
+      app.service.history(mallory, { threadId }),
+    ]) {
+      expect((await refusal(attempt)).code).toBe('forbidden');
+    }
+    expect(await readFile(join(dataDir, 'threads', `${threadId}.jsonl`))).toEqual(before);
+    expect(app.sink.started()).toHaveLength(runsBefore);
+    expect(app.sink.subscriptions?.isSubscribed(mallory.connectionId, threadId)).toBe(false);
+  });
+
+  it('answers not_found for a thread that does not exist, and for an unknown agent without writing', async () => {
+    const alice = app.connect('alice');
+    expect((await refusal(app.service.history(alice, { threadId: 'no-such-thread' }))).code).toBe(
+      'not_found',
+    );
+    expect(
+      (await refusal(app.service.send(alice, { threadId: 'no-such-thread', text: 'hi' }))).code,
+    ).toBe('not_found');
+    expect((await refusal(app.service.send(alice, { text: 'hi', agent: 'nobody' }))).code).toBe(
+      'not_found',
+    );
+    expect(await threadFiles()).toEqual([]);
+  });
+
+  it.each(['../../etc/passwd', '..', 'a/b', '%2e%2e', 'x'.repeat(65)])(
+    'refuses the traversal attempt %j as invalid_request and touches no file',
+    async (threadId) => {
+      const alice = app.connect('alice');
+      expect((await refusal(app.service.send(alice, { threadId, text: 'hi' }))).code).toBe(
+        'invalid_request',
+      );
+      expect((await refusal(app.service.history(alice, { threadId }))).code).toBe(
+        'invalid_request',
+      );
+      expect(await threadFiles()).toEqual([]);
+    },
+  );
+
+  it('answers payload_too_large for text over maxMessageChars', async () => {
+    const alice = app.connect('alice');
+    const error = await refusal(app.service.send(alice, { text: 'x'.repeat(101) }));
+    expect(error.code).toBe('payload_too_large');
+    expect(await threadFiles()).toEqual([]);
+  });
+
+  it('returns the first answer for a repeated clientMessageId and starts no second run', async () => {
+    const alice = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'start' });
+    const request: ChatSendRequest = { threadId, text: 'once only', clientMessageId: 'c-1' };
+    const first = await app.service.send(alice, request);
+    const again = await app.service.send(alice, request);
+    const twins = await Promise.all([1, 2, 3, 4].map(() => app.service.send(alice, request)));
+    await app.settle();
+
+    for (const answer of [again, ...twins]) expect(answer).toEqual(first);
+    const messages = (await transcriptOf(threadId)).messages.filter(
+      (message) => message.text === 'once only',
+    );
+    expect(messages).toHaveLength(1);
+    expect(app.sink.started().filter((event) => event.runId === first.runId)).toHaveLength(1);
+    expect(app.sink.started()).toHaveLength(2);
+  });
+
+  it('de-duplicates a thread-creating send by clientMessageId: one thread, one run', async () => {
+    const alice = app.connect('alice');
+    const answers = await Promise.all(
+      [1, 2, 3].map(() =>
+        app.service.send(alice, { text: 'new thread', clientMessageId: 'c-new' }),
+      ),
+    );
+    await app.settle();
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(await threadFiles()).toHaveLength(1);
+    expect(app.sink.started()).toHaveLength(1);
+  });
+
+  it('keeps every message of concurrent sends to one thread whole, once, each answer after its question', async () => {
+    const alice = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'start' });
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, index) =>
+        app.service.send(alice, {
+          threadId,
+          text: `question ${index}`,
+          clientMessageId: `q-${index}`,
+        }),
+      ),
+    );
+    await app.settle();
+
+    const transcript = await transcriptOf(threadId);
+    expect(transcript.tornRecords).toBe(0);
+    const texts = transcript.messages
+      .filter((message) => message.role === 'user')
+      .map((message) => message.text);
+    expect(texts.sort()).toEqual(
+      ['start', ...Array.from({ length: 15 }, (_, index) => `question ${index}`)].sort(),
+    );
+    for (const answer of answers) {
+      const question = transcript.messages.findIndex((message) => message.id === answer.messageId);
+      const reply = transcript.messages.findIndex(
+        (message) => message.role === 'assistant' && message.runId === answer.runId,
+      );
+      expect(question).toBeGreaterThanOrEqual(0);
+      expect(reply).toBeGreaterThan(question);
+    }
+  });
+
+  it('answers unavailable within the file limit when the disk stalls; the retry completes without a duplicate', async () => {
+    const alice = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'start' });
+    await app.settle();
+    const request: ChatSendRequest = {
+      threadId,
+      text: 'during the stall',
+      clientMessageId: 'c-stall',
+    };
+
+    const jam = StuckDisk.jamPool(dataDir);
+    let error: RequestError;
+    const started = Date.now();
+    try {
+      error = await refusal(app.service.send(alice, request));
+    } finally {
+      await jam.release();
+    }
+    expect(Date.now() - started).toBeLessThan(2 * FILE_TIMEOUT_MS + 1000);
+    expect(error.code).toBe('unavailable');
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect(await app.metric('agent_gateway_transcript_file_timeouts_total')).toBeGreaterThan(0);
+
+    const retried = await app.service.send(alice, request);
+    await app.settle();
+    const stalled = (await transcriptOf(threadId)).messages.filter(
+      (message) => message.text === 'during the stall',
+    );
+    expect(stalled).toEqual([expect.objectContaining({ id: retried.messageId })]);
+    expect(app.sink.started().filter((event) => event.runId === retried.runId)).toHaveLength(1);
+  });
+
+  it('takes the message back when the engine refuses the run, so a corrected retry is new', async () => {
+    const alice = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'start' });
+    const bad: ChatSendRequest = {
+      threadId,
+      text: 'drill',
+      agent: 'loadtest',
+      clientMessageId: 'c-drill',
+      options: { events: -1 },
+    };
+    expect((await refusal(app.service.send(alice, bad))).code).toBe('invalid_request');
+    const good = await app.service.send(alice, { ...bad, options: { events: 1 } });
+    await app.settle();
+    const drills = (await app.service.history(alice, { threadId })).messages.filter(
+      (message) => message.text === 'drill',
+    );
+    expect(drills).toEqual([expect.objectContaining({ id: good.messageId })]);
+  });
+
+  it('cancels only an active run of the caller', async () => {
+    const alice = app.connect('alice');
+    const mallory = app.connect('mallory');
+    const { runId } = await app.service.send(alice, {
+      text: 'hang',
+      agent: 'loadtest',
+      options: { hangMs: 5000 },
+    });
+    expect((await refusal(app.service.cancel(mallory, { runId }))).code).toBe('not_found');
+    await app.service.cancel(alice, { runId });
+    await app.settle();
+    expect(app.sink.ofRun(runId).at(-1)).toMatchObject({
+      type: 'agent_error',
+      payload: { code: 'cancelled' },
+    });
+    expect((await refusal(app.service.cancel(alice, { runId }))).code).toBe('not_found');
+  });
+
+  it('subscribes and unsubscribes the owner, reporting the last seq', async () => {
+    const alice = app.connect('alice');
+    const other = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'hello' });
+    const result = await app.service.subscribe(other, { threadId });
+    expect(result).toEqual({ threadId, lastSeq: expect.any(Number), replayed: 0 });
+    expect(app.sink.subscriptions?.isSubscribed(other.connectionId, threadId)).toBe(true);
+    await app.service.unsubscribe(other, { threadId });
+    expect(app.sink.subscriptions?.isSubscribed(other.connectionId, threadId)).toBe(false);
+  });
+});
+
+describe('ChatWorkflowService across a restart', () => {
+  it('still recognises a clientMessageId from the transcript after the process restarted', async () => {
+    const dataDir = await makeTempDir('restart');
+    try {
+      const first = await startWorkflowApp({ dataDir });
+      const alice = first.connect('alice');
+      const { threadId } = await first.service.send(alice, { text: 'start' });
+      const request: ChatSendRequest = { threadId, text: 'remember me', clientMessageId: 'c-r' };
+      const answer = await first.service.send(alice, request);
+      await first.settle();
+      await first.close();
+
+      const second = await startWorkflowApp({ dataDir });
+      try {
+        const again = await second.service.send(second.connect('alice'), request);
+        expect(again).toEqual(answer);
+        expect(second.sink.started()).toHaveLength(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await removeTempDir(dataDir);
+    }
+  });
+});

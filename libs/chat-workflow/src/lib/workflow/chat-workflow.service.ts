@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  RequestError,
+  chatSendSchema,
+  parseRequest,
+  runCancelSchema,
+  threadHistorySchema,
+  threadSubscribeSchema,
+  threadUnsubscribeSchema,
+  type ChatSendRequest,
+  type ChatSendResult,
+  type RunCancelRequest,
+  type ThreadHistoryRequest,
+  type ThreadHistoryResult,
+  type ThreadSubscribeRequest,
+  type ThreadSubscribeResult,
+  type ThreadUnsubscribeRequest,
+} from '@agent-gateway/events';
+import { AgentEngine, type RunHandle } from '@agent-gateway/agent-engine';
+import { ThreadEventPublisher, ThreadSubscriptions } from '@agent-gateway/realtime';
+import { CHAT_WORKFLOW_OPTIONS, type ResolvedChatWorkflowOptions } from '../chat-workflow.options';
+import { SendDeduplicator, type SendClaim, type SendIds } from '../dedup/send-deduplicator.service';
+import { ConversationHistory } from '../history-cache/conversation-history.service';
+import { ThreadOwnership } from '../ownership/thread-ownership.service';
+import { KeyedSerialQueue } from '../shared/keyed-serial-queue';
+import { TimeoutError } from '../shared/timeout.error';
+import type { StoredMessage } from '../transcripts/transcript-record';
+import type { RequestContext } from './request-context';
+import { RunAnswers } from './run-answers.service';
+
+/**
+ * The use cases behind the thread requests. Each validates its body, checks that the thread
+ * belongs to the caller, and refuses with a `RequestError` the gateway passes on as-is.
+ */
+@Injectable()
+export class ChatWorkflowService {
+  private readonly logger = new Logger(ChatWorkflowService.name);
+  /** Sends with one clientMessageId run one after another, so a duplicate sees the first one's work. */
+  private readonly sendsByClientId = new KeyedSerialQueue();
+
+  constructor(
+    @Inject(CHAT_WORKFLOW_OPTIONS) private readonly options: ResolvedChatWorkflowOptions,
+    private readonly engine: AgentEngine,
+    private readonly publisher: ThreadEventPublisher,
+    private readonly subscriptions: ThreadSubscriptions,
+    private readonly ownership: ThreadOwnership,
+    private readonly conversation: ConversationHistory,
+    private readonly dedup: SendDeduplicator,
+    private readonly answers: RunAnswers,
+  ) {}
+
+  /**
+   * Makes the user message durable, subscribes the sender's connection, starts the run and
+   * answers once the run is accepted. `unavailable` when the message could not be made durable
+   * in time: a retry with the same clientMessageId completes the first attempt, never duplicates it.
+   */
+  async send(ctx: RequestContext, body: ChatSendRequest): Promise<ChatSendResult> {
+    const request = parseRequest(chatSendSchema, body);
+    if (request.text.length > this.options.maxMessageChars) {
+      throw new RequestError(
+        'payload_too_large',
+        `text is ${request.text.length} characters; at most ${this.options.maxMessageChars} are accepted`,
+      );
+    }
+    const agent = request.agent ?? this.options.defaultAgent;
+    if (!this.engine.hasAgent(agent)) {
+      throw new RequestError(
+        'not_found',
+        `no agent named "${agent}"; available: ${this.engine.agentNames().join(', ')}`,
+      );
+    }
+    if (request.threadId !== undefined) {
+      await this.ownership.assertOwner(request.threadId, ctx.userId);
+    }
+    const fresh: SendIds = {
+      threadId: request.threadId ?? randomUUID(),
+      messageId: randomUUID(),
+      runId: randomUUID(),
+    };
+    const clientMessageId = request.clientMessageId;
+    if (clientMessageId === undefined) {
+      return this.sendOnce(ctx, request, agent, { ids: fresh, first: true });
+    }
+    const lockKey = JSON.stringify([ctx.userId, request.threadId ?? null, clientMessageId]);
+    return this.sendsByClientId.run(lockKey, async () => {
+      const claim = await this.dedup.claimSend(
+        ctx.userId,
+        request.threadId,
+        clientMessageId,
+        fresh,
+      );
+      return this.sendOnce(ctx, request, agent, claim);
+    });
+  }
+
+  async subscribe(
+    ctx: RequestContext,
+    body: ThreadSubscribeRequest,
+  ): Promise<ThreadSubscribeResult> {
+    const request = parseRequest(threadSubscribeSchema, body);
+    await this.ownership.assertOwner(request.threadId, ctx.userId);
+    const { lastSeq, replayed } = await this.subscriptions.subscribe(
+      ctx.connectionId,
+      request.threadId,
+      request.afterSeq,
+    );
+    return { threadId: request.threadId, lastSeq, replayed };
+  }
+
+  async unsubscribe(ctx: RequestContext, body: ThreadUnsubscribeRequest): Promise<void> {
+    const request = parseRequest(threadUnsubscribeSchema, body);
+    await this.ownership.assertOwner(request.threadId, ctx.userId);
+    await Promise.resolve(this.subscriptions.unsubscribe(ctx.connectionId, request.threadId));
+  }
+
+  /** The conversation oldest first; the last `limit` messages when a limit is given. */
+  async history(ctx: RequestContext, body: ThreadHistoryRequest): Promise<ThreadHistoryResult> {
+    const request = parseRequest(threadHistorySchema, body);
+    await this.ownership.assertOwner(request.threadId, ctx.userId);
+    const messages = await this.conversation.load(request.threadId);
+    const wanted = request.limit === undefined ? messages : messages.slice(-request.limit);
+    return {
+      messages: wanted.map(({ id, role, text, ts, runId }) =>
+        runId === undefined ? { id, role, text, ts } : { id, role, text, ts, runId },
+      ),
+    };
+  }
+
+  async cancel(ctx: RequestContext, body: RunCancelRequest): Promise<void> {
+    const request = parseRequest(runCancelSchema, body);
+    if (!this.engine.cancel(request.runId, ctx.userId)) {
+      throw new RequestError('not_found', `no active run ${request.runId} of yours`);
+    }
+  }
+
+  private async sendOnce(
+    ctx: RequestContext,
+    request: ChatSendRequest,
+    agent: string,
+    { ids, first }: SendClaim,
+  ): Promise<ChatSendResult> {
+    const answer: ChatSendResult = { ...ids };
+    const message: StoredMessage = {
+      id: ids.messageId,
+      role: 'user',
+      text: request.text,
+      ts: Date.now(),
+      runId: ids.runId,
+      ...(request.clientMessageId === undefined
+        ? {}
+        : { clientMessageId: request.clientMessageId }),
+    };
+
+    const prior = await this.makeDurable(
+      ctx,
+      request.threadId === undefined,
+      message,
+      ids.threadId,
+    );
+    if (prior.kind === 'duplicate') return prior.answer;
+
+    await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
+
+    // A retry, or a twin on another gateway, may find the run already started by the first attempt.
+    if (request.clientMessageId !== undefined && !(await this.dedup.claimRunStart(ids.runId))) {
+      return answer;
+    }
+    let handle: RunHandle;
+    try {
+      handle = this.engine.start(
+        {
+          runId: ids.runId,
+          threadId: ids.threadId,
+          userId: ctx.userId,
+          agent,
+          input: request.text,
+          history: prior.history.map(({ role, text }) => ({ role, text })),
+          ...(request.options === undefined ? {} : { options: request.options }),
+        },
+        this.publisher,
+      );
+    } catch (error) {
+      await this.withdraw(ctx, request, ids);
+      throw error;
+    }
+    this.answers.follow(ids.threadId, handle.runId, handle.done);
+    if (!first)
+      this.logger.debug(`send ${request.clientMessageId} completed on retry as run ${ids.runId}`);
+    return answer;
+  }
+
+  /**
+   * Writes the user message durably (creating the thread for a first message) unless an earlier
+   * attempt already did, and returns the conversation before it.
+   */
+  private async makeDurable(
+    ctx: RequestContext,
+    createsThread: boolean,
+    message: StoredMessage,
+    threadId: string,
+  ): Promise<
+    | { kind: 'new'; history: readonly StoredMessage[] }
+    | { kind: 'duplicate'; answer: ChatSendResult }
+  > {
+    try {
+      if (createsThread) {
+        const created = await this.conversation.create(threadId, ctx.userId, [message]);
+        if (created === 'exists') {
+          // A retry: the first attempt's create wrote this message along with the thread.
+          await this.ownership.assertOwner(threadId, ctx.userId);
+        }
+        this.ownership.remember(threadId, ctx.userId);
+        return { kind: 'new', history: [] };
+      }
+      const history = await this.conversation.load(threadId);
+      const earlier = message.clientMessageId
+        ? history.find(
+            (entry) => entry.role === 'user' && entry.clientMessageId === message.clientMessageId,
+          )
+        : undefined;
+      if (earlier?.runId !== undefined && earlier.id !== message.id) {
+        // The claim was forgotten (expired, restart, Redis lost it) but the transcript remembers.
+        return {
+          kind: 'duplicate',
+          answer: { threadId, messageId: earlier.id, runId: earlier.runId },
+        };
+      }
+      if (!earlier) await this.conversation.append(threadId, [message]);
+      return { kind: 'new', history: history.filter((entry) => entry.id !== message.id) };
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      this.logger.warn(
+        `Message ${message.id} for thread ${threadId} not durable in time: ${error.message}`,
+      );
+      throw new RequestError(
+        'unavailable',
+        'the message could not be stored in time; send it again with the same clientMessageId',
+        this.options.fileTimeoutMs,
+      );
+    }
+  }
+
+  /** The run was refused after the message was written: take the message back, forget the claim. */
+  private async withdraw(
+    ctx: RequestContext,
+    request: ChatSendRequest,
+    ids: SendIds,
+  ): Promise<void> {
+    await this.conversation
+      .retract(ids.threadId, ids.messageId)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `Could not withdraw message ${ids.messageId} of a refused run: ${String(error)}`,
+        ),
+      );
+    if (request.clientMessageId !== undefined) {
+      await this.dedup.forgetSend(ctx.userId, request.threadId, request.clientMessageId);
+      await this.dedup.forgetRunStart(ids.runId);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AgentOutput } from '@agent-gateway/events';
+import type { RunOutcome } from '@agent-gateway/agent-engine';
+import { ConversationHistory } from '../history-cache/conversation-history.service';
+import { BackgroundWork } from '../shared/background-work';
+
+/** Attempts at making one answer durable; each is bounded by FILE_TIMEOUT_MS. */
+const ANSWER_WRITE_ATTEMPTS = 3;
+
+/**
+ * Makes each completed run's answer durable in its thread's transcript. Nobody waits for this
+ * (`chat:send` answered when the run was accepted), so a slow disk is retried rather than
+ * given up at once; the answer keeps one id, so a late first attempt never duplicates it.
+ */
+@Injectable()
+export class RunAnswers {
+  private readonly logger = new Logger(RunAnswers.name);
+
+  constructor(
+    private readonly conversation: ConversationHistory,
+    private readonly background: BackgroundWork,
+  ) {}
+
+  follow(threadId: string, runId: string, done: Promise<RunOutcome>): void {
+    this.background.run(`recording the answer of run ${runId}`, async () => {
+      const outcome = await done;
+      if (outcome.status !== 'completed') return;
+      const answer = {
+        id: randomUUID(),
+        role: 'assistant' as const,
+        text: answerText(outcome.output),
+        ts: Date.now(),
+        runId,
+      };
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.conversation.append(threadId, [answer]);
+          return;
+        } catch (error) {
+          if (attempt >= ANSWER_WRITE_ATTEMPTS) {
+            this.logger.error(
+              `Answer of run ${runId} in thread ${threadId} is not in the transcript after ${attempt} attempts: ${String(error)}`,
+            );
+            return;
+          }
+          this.logger.warn(
+            `Writing the answer of run ${runId} failed (${String(error)}); retrying`,
+          );
+        }
+      }
+    });
+  }
+}
+
+function answerText(output: AgentOutput): string {
+  return typeof output === 'string' ? output : output.text;
+}
