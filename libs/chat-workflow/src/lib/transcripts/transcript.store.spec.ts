@@ -24,14 +24,19 @@ describe('TranscriptStore', () => {
   let registry: Registry;
   let store: TranscriptStore;
 
+  const makeStore = async (fileTimeoutMs: number): Promise<TranscriptStore> => {
+    const created = new TranscriptStore(
+      resolveChatWorkflowOptions({ dataDir, fileTimeoutMs }),
+      new ChatWorkflowMetrics(registry),
+    );
+    await created.onModuleInit();
+    return created;
+  };
+
   beforeEach(async () => {
     dataDir = await makeTempDir('transcripts');
     registry = new Registry();
-    store = new TranscriptStore(
-      resolveChatWorkflowOptions({ dataDir, fileTimeoutMs: FILE_TIMEOUT_MS }),
-      new ChatWorkflowMetrics(registry),
-    );
-    await store.onModuleInit();
+    store = await makeStore(FILE_TIMEOUT_MS);
   });
 
   afterEach(async () => {
@@ -85,10 +90,12 @@ describe('TranscriptStore', () => {
   });
 
   it('keeps the call order of concurrent appends to one thread, every record whole', async () => {
-    await store.create('t1', 'alice', []);
+    // The limit counts from the call, queueing included: 60 fsyncs in a row need more than 100 ms.
+    const patient = await makeStore(10_000);
+    await patient.create('t1', 'alice', []);
     const ids = Array.from({ length: 60 }, (_, index) => `m${index}`);
-    await Promise.all(ids.map((id) => store.append('t1', [message(id, 'x'.repeat(3000))])));
-    const transcript = await store.read('t1');
+    await Promise.all(ids.map((id) => patient.append('t1', [message(id, 'x'.repeat(3000))])));
+    const transcript = await patient.read('t1');
     expect(transcript?.messages.map((entry) => entry.id)).toEqual(ids);
     expect(transcript?.tornRecords).toBe(0);
   });
