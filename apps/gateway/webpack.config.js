@@ -2,7 +2,11 @@ const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
 const { join } = require('path');
 
 module.exports = {
-  output: { path: join(__dirname, '../../dist/apps/gateway') },
+  output: {
+    path: join(__dirname, '../../dist/apps/gateway'),
+    // The worker entry must export its handler for piscina: emit entries as CommonJS modules.
+    library: { type: 'commonjs2' },
+  },
   optimization: {
     // Without this, webpack's production mode bakes NODE_ENV=production into the bundle, and the
     // gateway would then refuse to start without AUTH_JWT_SECRET: NODE_ENV is read at run time.
