@@ -19,6 +19,10 @@ import { ToolInvoker } from './runner/tool-invoker.service';
 import { CalculatorTool } from './tools/calculator/calculator.tool';
 import { ClockTool } from './tools/clock/clock.tool';
 
+/** One per `forFeature` call: holds that feature's agent and tool providers. */
+@Module({})
+class AgentEngineFeatureModule {}
+
 /**
  * `forRoot` once in the app: the engine, its registries and the built-in agents and tools
  * (global, so features need not import it). `forFeature` in any module that brings agents or
@@ -56,7 +60,8 @@ export class AgentEngineModule {
   static forFeature(feature: AgentEngineFeature): DynamicModule {
     const classes = [...(feature.agents ?? []), ...(feature.tools ?? [])];
     return {
-      module: AgentEngineModule,
+      module: AgentEngineFeatureModule,
+      imports: feature.imports ?? [],
       providers: [...classes, registrationProvider(feature)],
     };
   }

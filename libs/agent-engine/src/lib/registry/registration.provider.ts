@@ -1,4 +1,4 @@
-import type { Provider, Type } from '@nestjs/common';
+import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { AgentDefinition } from '../contracts/agent-definition';
 import type { ToolDefinition } from '../contracts/tool-definition';
 import { AgentRegistry } from './agent-registry.service';
@@ -7,6 +7,8 @@ import { ToolRegistry } from './tool-registry.service';
 export interface AgentEngineFeature {
   agents?: readonly Type<AgentDefinition<unknown>>[];
   tools?: readonly Type<ToolDefinition<unknown>>[];
+  /** Modules exporting what the agents and tools inject (they are built inside the feature module). */
+  imports?: ModuleMetadata['imports'];
 }
 
 let registrations = 0;
