@@ -5,7 +5,8 @@ import { TimeoutError } from '../shared/timeout.error';
 import type { AppendResult } from '../transcripts/transcript-file';
 import type { StoredMessage, TranscriptRecord } from '../transcripts/transcript-record';
 import { TranscriptStore } from '../transcripts/transcript.store';
-import { HistoryCache } from './history.cache';
+import { ChatWorkflowMetrics } from '../metrics/chat-workflow.metrics';
+import { HistoryCache, type CachedHistory } from './history.cache';
 import { LruMap } from '../shared/lru-map';
 
 type Patch = (messages: readonly StoredMessage[]) => readonly StoredMessage[];
@@ -27,15 +28,23 @@ export class ConversationHistory {
     private readonly transcripts: TranscriptStore,
     private readonly cache: HistoryCache,
     private readonly background: BackgroundWork,
+    private readonly metrics: ChatWorkflowMetrics,
   ) {}
 
   /**
-   * The conversation, oldest first. A transcript read that times out gives an empty history (and
-   * a warning) rather than a stalled request.
+   * The conversation, oldest first. A cached copy is used only while the transcript still has
+   * the length it was made from (one stat instead of reading and parsing the file), which keeps it
+   * right across gateway processes and across writes made while Redis was unreachable. A
+   * transcript read that times out gives an empty history (and a warning) rather than a stalled
+   * request.
    */
   async load(threadId: string): Promise<readonly StoredMessage[]> {
     const cached = await this.cache.get(threadId);
-    if (cached) return cached.messages;
+    if (cached && (await this.isCurrent(threadId, cached))) {
+      this.metrics.cacheHits.inc();
+      return cached.messages;
+    }
+    this.metrics.cacheMisses.inc();
     let transcript;
     try {
       transcript = await this.transcripts.read(threadId);
@@ -53,6 +62,19 @@ export class ConversationHistory {
       await this.cache.set(threadId, { messages, bytes });
     });
     return messages;
+  }
+
+  private async isCurrent(threadId: string, cached: CachedHistory): Promise<boolean> {
+    try {
+      return (await this.transcripts.size(threadId)) === cached.bytes;
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      // The disk is too slow to tell; a possibly stale copy beats the empty history a read would give.
+      this.logger.warn(
+        `Serving the cached history of thread ${threadId} unchecked: ${error.message}`,
+      );
+      return true;
+    }
   }
 
   /** Creates the thread's transcript with its owner and first messages; durable on return. */
@@ -97,7 +119,7 @@ export class ConversationHistory {
    * (another writer came in between, or the copy is stale) drops it, so the next read rebuilds it.
    */
   private async patchCache(threadId: string, result: AppendResult, patch: Patch): Promise<void> {
-    const cached = await this.cache.get(threadId, { countLookup: false });
+    const cached = await this.cache.get(threadId);
     if (!cached) return;
     if (result.contiguous && cached.bytes === result.bytesBefore) {
       await this.cache.set(threadId, {

@@ -38,15 +38,13 @@ export class HistoryCache {
     });
   }
 
-  /** The cached history; `countLookup: false` for internal peeks that should not skew hit/miss metrics. */
-  async get(threadId: string, { countLookup = true } = {}): Promise<CachedHistory | undefined> {
+  /** The cached copy, which may be stale: compare its `bytes` with the transcript's length. */
+  async get(threadId: string): Promise<CachedHistory | undefined> {
     const attempt = await this.breaker.attempt('history_get', `thread ${threadId}`, () =>
       this.cache.get<CachedHistory>(threadId),
     );
     const cached = attempt.ok ? attempt.value : undefined;
-    const hit = cached !== undefined && Array.isArray(cached.messages);
-    if (countLookup) (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc();
-    return hit ? cached : undefined;
+    return cached !== undefined && Array.isArray(cached.messages) ? cached : undefined;
   }
 
   /** Caches a history unless it is too large to be worth it. */

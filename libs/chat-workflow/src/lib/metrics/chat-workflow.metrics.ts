@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export type RedisFallbackReason = 'timeout' | 'error' | 'breaker_open';
-export type TranscriptOperation = 'create' | 'append' | 'read' | 'read_owner' | 'check_writable';
+export type TranscriptOperation =
+  'create' | 'append' | 'read' | 'read_owner' | 'stat' | 'check_writable';
 
 /** The chat workflow's Prometheus metrics, registered once in the app's shared `Registry`. */
 @Injectable()

@@ -16,13 +16,11 @@ export class RedisConnectionModule {
           provide: REDIS_CONNECTION,
           useFactory: (): RedisConnection | null => {
             if (!options.redisUrl) return null;
-            const connection = new RedisConnection(
+            return new RedisConnection(
               options.redisUrl,
               options.redisTimeoutMs,
               options.redisKeyPrefix,
             );
-            connection.connect();
-            return connection;
           },
         },
       ],

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createClient } from '@keyv/redis';
 import { withTimeout } from '../shared/with-timeout';
 
@@ -9,10 +9,11 @@ export const REDIS_CONNECTION = Symbol('CHAT_WORKFLOW_REDIS_CONNECTION');
 
 /**
  * The chat workflow's one Redis client (history cache and claims share it). It owns the client:
- * it connects in the background, so a Redis that is down delays neither start-up nor requests,
- * and it closes the client on shutdown.
+ * start-up waits for it at most REDIS_TIMEOUT_MS, after which it keeps connecting in the
+ * background (a Redis that is down delays neither start-up nor requests), and it closes the
+ * client on shutdown.
  */
-export class RedisConnection implements OnApplicationShutdown {
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   readonly client: RedisClient;
   private failing = false;
@@ -44,10 +45,14 @@ export class RedisConnection implements OnApplicationShutdown {
     });
   }
 
-  connect(): void {
-    this.client.connect().catch((error: unknown) => {
-      this.logger.warn(`Redis did not connect yet (${String(error)}); retrying in the background`);
-    });
+  async onModuleInit(): Promise<void> {
+    const connecting = this.client.connect();
+    try {
+      await withTimeout(connecting, this.timeoutMs, 'Redis connect');
+    } catch (error) {
+      connecting.catch(() => undefined);
+      this.logger.warn(`Redis not connected yet (${String(error)}); serving without it meanwhile`);
+    }
   }
 
   /** `<prefix>:<part>:<part>...`, so deployments sharing one Redis keep apart. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -66,6 +66,16 @@ export async function appendDurably(file: string, content: string): Promise<Appe
 export async function readWhole(file: string): Promise<Buffer | undefined> {
   try {
     return await readFile(file);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** The file's length, or undefined when it does not exist. */
+export async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;

@@ -12,6 +12,7 @@ import {
   readHead,
   readWhole,
   replaceAtomically,
+  sizeOf,
   type AppendResult,
 } from './transcript-file';
 import { encodeRecord, decodeRecord, type TranscriptRecord } from './transcript-record';
@@ -102,6 +103,11 @@ export class TranscriptStore implements OnModuleInit {
       );
     }
     return transcript;
+  }
+
+  /** The transcript's length in bytes (its version), or undefined when the thread does not exist. */
+  async size(threadId: string): Promise<number | undefined> {
+    return this.bounded('stat', sizeOf(this.paths.threadFile(threadId)));
   }
 
   /** The thread's owner; undefined when the thread does not exist or its creation never completed. */
