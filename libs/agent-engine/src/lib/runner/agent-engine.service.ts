@@ -1,14 +1,10 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { RequestError, type AgentEventPayloads, type AgentOutput } from '@agent-gateway/events';
+import { RequestError } from '@agent-gateway/events';
 import { z } from 'zod';
-import { isBreakerOpen, isBreakerTimeout, type ManagedBreaker } from '../breakers/managed-breaker';
+import { isBreakerOpen, isBreakerTimeout } from '../breakers/managed-breaker';
 import { CircuitBreakers } from '../breakers/circuit-breakers.service';
 import { AGENT_ENGINE_OPTIONS, type ResolvedEngineOptions } from '../config/engine-options';
-import type {
-  AgentDefinition,
-  AgentEmittableType,
-  AgentRunContext,
-} from '../contracts/agent-definition';
+import type { AgentDefinition } from '../contracts/agent-definition';
 import type { AgentEventSink, RunHandle, RunOutcome, RunRequest } from '../contracts/run.types';
 import { OverloadedError } from '../limits/overloaded.error';
 import { RunLimiter, type ReleaseSlot } from '../limits/run-limiter.service';
@@ -16,19 +12,19 @@ import { EngineMetrics } from '../metrics/engine-metrics.service';
 import { AgentRegistry } from '../registry/agent-registry.service';
 import { ToolRegistry } from '../registry/tool-registry.service';
 import { errorMessage, raceAbort } from '../shared/abortable';
-import { RunExecution, type TerminalEvent } from './run-execution';
+import { createRunContext } from './run-context';
+import {
+  circuitOpen,
+  failed,
+  isAgentOutput,
+  shutdownError,
+  stopped,
+  terminalEvent,
+  type Ending,
+} from './run-ending';
+import { RunExecution } from './run-execution';
 import { RunStoppedError } from './run-stopped.error';
 import { ToolInvoker } from './tool-invoker.service';
-
-const AGENT_EMITTABLE_TYPES: ReadonlySet<string> = new Set<AgentEmittableType>([
-  'agent_thinking',
-  'agent_progress',
-]);
-
-type Failure = Extract<RunOutcome, { status: 'failed' }>;
-type Ending =
-  | { status: 'completed'; output: AgentOutput }
-  | { status: 'failed'; code: Failure['code']; message: string; retryAfterMs?: number };
 
 interface ActiveRun {
   execution: RunExecution;
@@ -217,7 +213,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
   ): Promise<Ending> {
     if (!this.accepting) return stopped(shutdownError());
     const breaker = this.breakers.forAgent(agent.name);
-    if (breaker.isRefusing()) return circuitOpen(agent, breaker);
+    if (breaker.isRefusing()) return circuitOpen(agent.name, breaker);
     let release: ReleaseSlot;
     try {
       release = await this.limiter.acquire(execution.request.userId, execution.signal);
@@ -236,7 +232,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
     execution.admitted = true;
     this.updateGauges();
     try {
-      const context = this.createContext(execution, options);
+      const context = createRunContext(execution, options, this.tools, this.toolInvoker);
       const output = await raceAbort(
         breaker.fire(() => raceAbort(agent.run(context), execution.signal)),
         execution.signal,
@@ -254,38 +250,13 @@ export class AgentEngine implements BeforeApplicationShutdown {
         execution.stop(timeout);
         return stopped(timeout);
       }
-      if (isBreakerOpen(error)) return circuitOpen(agent, breaker);
+      if (isBreakerOpen(error)) return circuitOpen(agent.name, breaker);
       if (error instanceof RunStoppedError) return stopped(error);
       return failed(`agent ${agent.name} failed: ${errorMessage(error)}`);
     } finally {
       release();
       this.updateGauges();
     }
-  }
-
-  private createContext(execution: RunExecution, options: unknown): AgentRunContext<unknown> {
-    const { runId, threadId, userId, input, history } = execution.request;
-    return {
-      runId,
-      threadId,
-      userId,
-      input,
-      history,
-      options,
-      signal: execution.signal,
-      tools: this.tools.descriptors(),
-      emit: <T extends AgentEmittableType>(type: T, payload: AgentEventPayloads[T]) => {
-        if (!AGENT_EMITTABLE_TYPES.has(type)) {
-          return Promise.reject(
-            new Error(
-              `agents emit only ${[...AGENT_EMITTABLE_TYPES].join(' and ')}; return the answer and use callTool for tools`,
-            ),
-          );
-        }
-        return execution.publishFromAgent(type, payload);
-      },
-      callTool: (name, args) => this.toolInvoker.call(execution, name, args),
-    };
   }
 
   private async drain(): Promise<void> {
@@ -327,51 +298,4 @@ export class AgentEngine implements BeforeApplicationShutdown {
   private updateGauges(): void {
     this.metrics.setRunCounts(this.limiter.runningCount(), this.limiter.queuedCount());
   }
-}
-
-function shutdownError(): RunStoppedError {
-  return new RunStoppedError(
-    'shutdown',
-    'the gateway is shutting down; send the message again after reconnecting',
-  );
-}
-
-function stopped(error: RunStoppedError): Ending {
-  return { status: 'failed', code: error.code, message: error.message };
-}
-
-function failed(message: string): Ending {
-  return { status: 'failed', code: 'failed', message };
-}
-
-function circuitOpen(agent: AgentDefinition<unknown>, breaker: ManagedBreaker): Ending {
-  const retryAfterMs = breaker.retryAfterMs();
-  return {
-    status: 'failed',
-    code: 'circuit_open',
-    message: `agent ${agent.name} is failing and temporarily disabled; retry in ${retryAfterMs} ms`,
-    retryAfterMs,
-  };
-}
-
-function terminalEvent(ending: Ending, durationMs: number): TerminalEvent {
-  if (ending.status === 'completed') {
-    return { type: 'agent_completed', payload: { output: ending.output, durationMs } };
-  }
-  return {
-    type: 'agent_error',
-    payload:
-      ending.retryAfterMs === undefined
-        ? { code: ending.code, message: ending.message }
-        : { code: ending.code, message: ending.message, retryAfterMs: ending.retryAfterMs },
-  };
-}
-
-function isAgentOutput(value: unknown): value is AgentOutput {
-  return (
-    typeof value === 'string' ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { text?: unknown }).text === 'string')
-  );
 }
