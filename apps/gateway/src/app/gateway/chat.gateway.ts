@@ -126,21 +126,27 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     work: (request: RequestOf<N>, context: RequestContext) => Promise<T>,
   ): Promise<Reply<T>> {
     const context: RequestContext = { userId: socket.data.userId, connectionId: socket.id };
-    const threadId = typeof (body as { threadId?: unknown })?.threadId === 'string' ? (body as { threadId: string }).threadId : undefined;
-    return withLogContext(this.logger, { ...context, request: name, ...(threadId ? { threadId } : {}) }, () =>
-      handleRequest(name, socket.id, async () => {
-        const decision = this.rateLimiter.consume(socket.id);
-        if (!decision.allowed) {
-          throw new RequestError(
-            'rate_limited',
-            `too many requests on this connection; retry in ${decision.retryAfterMs} ms`,
-            decision.retryAfterMs,
-          );
-        }
-        const request = parseRequest(REQUEST_SCHEMAS[name], body) as RequestOf<N>;
-        this.logger.debug('request accepted');
-        return work(request, context);
-      }),
+    const threadId =
+      typeof (body as { threadId?: unknown })?.threadId === 'string'
+        ? (body as { threadId: string }).threadId
+        : undefined;
+    return withLogContext(
+      this.logger,
+      { ...context, request: name, ...(threadId ? { threadId } : {}) },
+      () =>
+        handleRequest(name, socket.id, async () => {
+          const decision = this.rateLimiter.consume(socket.id);
+          if (!decision.allowed) {
+            throw new RequestError(
+              'rate_limited',
+              `too many requests on this connection; retry in ${decision.retryAfterMs} ms`,
+              decision.retryAfterMs,
+            );
+          }
+          const request = parseRequest(REQUEST_SCHEMAS[name], body) as RequestOf<N>;
+          this.logger.debug('request accepted');
+          return work(request, context);
+        }),
     );
   }
 }

@@ -1,5 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, MemoryHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  MemoryHealthIndicator,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { DependenciesIndicator } from './indicators/dependencies.indicator';
 import { EventLoopIndicator } from './indicators/event-loop.indicator';

@@ -16,7 +16,11 @@ export class LoggingModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'req.headers["x-api-key"]',
+              ],
               censor: '[redacted]',
             },
             autoLogging: { ignore: (req) => /^\/(health|metrics|socket\.io)/.test(req.url ?? '') },

@@ -13,4 +13,9 @@ export class InProcessThreadEventBus implements ThreadEventBus {
   subscribe(listener: EnvelopeListener): () => void {
     return this.listeners.add(listener);
   }
+
+  /** Delivery is synchronous with publish: nothing is ever in transit. */
+  async flush(): Promise<void> {
+    return undefined;
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { decodeSequenced, encodeSequenced } from '../event-log/stored-envelope.codec';
@@ -14,6 +15,9 @@ const CHANNEL = 'agent-gateway:events';
 export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
   private readonly logger = new Logger(RedisThreadEventBus.name);
   private readonly listeners = new EnvelopeListeners();
+  /** This process's own channel for flush markers; see `flush`. */
+  private readonly flushChannel = `agent-gateway:flush:${randomUUID()}`;
+  private readonly flushWaiters = new Map<string, () => void>();
   private readonly subscribed: Promise<void>;
 
   constructor(private readonly redis: RealtimeRedis) {
@@ -31,6 +35,22 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
 
   subscribe(listener: EnvelopeListener): () => void {
     return this.listeners.add(listener);
+  }
+
+  /**
+   * Redis delivers to a subscriber in the order it processed the PUBLISHes, across channels; so
+   * once a marker published now comes back, every event this process published before it has
+   * been dispatched. Graceful shutdown waits for this before it checks the outboxes.
+   */
+  async flush(): Promise<void> {
+    const token = randomUUID();
+    const arrived = new Promise<void>((resolve) => this.flushWaiters.set(token, resolve));
+    try {
+      await this.redis.bounded('flush', (client) => client.publish(this.flushChannel, token));
+      await this.redis.bounded('flush', () => arrived);
+    } finally {
+      this.flushWaiters.delete(token);
+    }
   }
 
   /** Resolves once this process receives what is published (tests and readiness use it). */
@@ -56,6 +76,9 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
         this.listeners.notify(envelope);
       },
       true,
+    );
+    await this.redis.subscriber.subscribe(this.flushChannel, (token: string) =>
+      this.flushWaiters.get(token)?.(),
     );
   }
 }

@@ -10,6 +10,8 @@ export type EnvelopeListener = (envelope: EventEnvelope) => void;
 export interface ThreadEventBus {
   publish(envelope: EventEnvelope): Promise<void>;
   subscribe(listener: EnvelopeListener): () => void;
+  /** Resolves once everything published before the call has reached this process's listeners. */
+  flush(): Promise<void>;
 }
 
 export const THREAD_EVENT_BUS = Symbol('THREAD_EVENT_BUS');

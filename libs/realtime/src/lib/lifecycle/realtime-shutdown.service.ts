@@ -1,12 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry } from '../connections/connection-registry.service';
+import { THREAD_EVENT_BUS, type ThreadEventBus } from '../fanout/thread-event-bus';
 
 /** The realtime half of a graceful stop; the app decides when each step runs. */
 @Injectable()
 export class RealtimeShutdown {
   private readonly logger = new Logger(RealtimeShutdown.name);
 
-  constructor(private readonly connections: ConnectionRegistry) {}
+  constructor(
+    private readonly connections: ConnectionRegistry,
+    @Inject(THREAD_EVENT_BUS) private readonly bus: ThreadEventBus,
+  ) {}
 
   /** Refuses new handshakes and tells every client to come back after `reconnectAfterMs`. */
   announce(reconnectAfterMs: number): void {
@@ -19,7 +23,11 @@ export class RealtimeShutdown {
 
   /** Waits until every connection acknowledged what it was sent, or `timeoutMs` passed. */
   async drain(timeoutMs: number): Promise<boolean> {
-    const idle = Promise.all([...this.connections.all()].map((c) => c.outbox.whenIdle()));
+    // Events still crossing the bus (the runs' last ones, say) must reach the outboxes first.
+    const idle = this.bus
+      .flush()
+      .catch((error: Error) => this.logger.warn(`could not flush the event bus: ${error.message}`))
+      .then(() => Promise.all([...this.connections.all()].map((c) => c.outbox.whenIdle())));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

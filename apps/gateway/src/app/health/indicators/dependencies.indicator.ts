@@ -18,7 +18,9 @@ export class DependenciesIndicator {
     const session = this.indicator.check('serializationWorkers');
     return this.serializer.isHealthy()
       ? session.up()
-      : session.down({ message: 'no serialization worker can take a task; large payloads would be truncated' });
+      : session.down({
+          message: 'no serialization worker can take a task; large payloads would be truncated',
+        });
   }
 
   async dataDir(): Promise<HealthIndicatorResult> {

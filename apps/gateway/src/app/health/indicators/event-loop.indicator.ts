@@ -28,7 +28,9 @@ export class EventLoopIndicator implements OnModuleDestroy {
       thresholdMs: this.config.HEALTH_EVENT_LOOP_DELAY_MS,
     };
     const session = this.indicator.check('eventLoop');
-    return p99Ms > this.config.HEALTH_EVENT_LOOP_DELAY_MS ? session.down(details) : session.up(details);
+    return p99Ms > this.config.HEALTH_EVENT_LOOP_DELAY_MS
+      ? session.down(details)
+      : session.up(details);
   }
 
   onModuleDestroy(): void {
