@@ -84,6 +84,20 @@ describe('agent circuit breaker', () => {
     await probe.done;
   });
 
+  it('stays open, not closed, when the half-open probe is cancelled: it proved nothing', async () => {
+    await failTwice();
+    await jest.advanceTimersByTimeAsync(1_000);
+    fx.agent.behaviour = ({ signal }) => untilAborted(signal);
+    const probe = fx.run({ userId: 'prober' });
+    await jest.advanceTimersByTimeAsync(0);
+
+    fx.engine.cancel(probe.runId, 'prober');
+    await probe.done;
+
+    expect(fx.engine.openCircuits()).toEqual(['agent:programmable']);
+    expect(await circuitGauge('open')).toBe(1);
+  });
+
   it('counts timeouts as failures', async () => {
     fx.agent.behaviour = ({ signal }) => untilAborted(signal);
     const first = fx.run();

@@ -51,19 +51,24 @@ export class CircuitBreakers implements OnApplicationShutdown {
 
   private create(kind: CircuitKind, name: string, timeoutMs: number): ManagedBreaker {
     const { breaker: config } = this.options;
-    const breaker = new CircuitBreaker<[() => Promise<unknown>], unknown>((work) => work(), {
-      name: `${kind}:${name}`,
-      timeout: timeoutMs,
-      errorThresholdPercentage: config.errorThresholdPercentage,
-      volumeThreshold: config.volumeThreshold,
-      resetTimeout: config.resetTimeoutMs,
-      rollingCountTimeout: config.rollingCountTimeoutMs,
-      // A run the engine stopped (cancelled, shut down, past a group deadline) says nothing
-      // about the agent's health, nor does a tool refusing bad input; opossum's own timeout is
-      // its ETIMEDOUT, which does count.
-      errorFilter: (error: unknown) =>
-        error instanceof RunStoppedError || error instanceof ToolFailure,
-    });
+    const breaker: CircuitBreaker<[() => Promise<unknown>], unknown> = new CircuitBreaker(
+      (work: () => Promise<unknown>) => work(),
+      {
+        name: `${kind}:${name}`,
+        timeout: timeoutMs,
+        errorThresholdPercentage: config.errorThresholdPercentage,
+        volumeThreshold: config.volumeThreshold,
+        resetTimeout: config.resetTimeoutMs,
+        rollingCountTimeout: config.rollingCountTimeoutMs,
+        // A run the engine stopped (cancelled, shut down, past a group deadline) says nothing
+        // about the agent's health, nor does a tool refusing bad input; opossum's own timeout is
+        // its ETIMEDOUT, which does count. A stopped half-open probe proved nothing either, but
+        // opossum would take a filtered error for a success and close: count it, so the circuit
+        // stays open for another period instead of closing untested.
+        errorFilter: (error: unknown): boolean =>
+          error instanceof ToolFailure || (error instanceof RunStoppedError && !breaker.halfOpen),
+      },
+    );
     const managed = new ManagedBreaker(kind, name, breaker, config.resetTimeoutMs);
     breaker.on('open', () => {
       this.logger.warn(
