@@ -7,6 +7,7 @@ import { HandshakeAuthenticator } from './auth/handshake-authenticator.service';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { ChatGateway } from './gateway/chat.gateway';
+import { RequestHandler } from './gateway/request-handler.service';
 import { HealthModule } from './health/health.module';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { LoggingModule } from './logging/logging.module';
@@ -75,6 +76,7 @@ export class AppModule {
         { provide: CHAT_PAGE_HTML, useFactory: loadChatPage },
         HandshakeAuthenticator,
         ChatGateway,
+        RequestHandler,
         GracefulShutdown,
       ],
     };

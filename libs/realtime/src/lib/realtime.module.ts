@@ -81,6 +81,8 @@ export class RealtimeModule {
         RequestRateLimiter,
         RealtimeShutdown,
         RealtimeSweeper,
+        // Present only with REDIS_URL: health checks ping through it.
+        ...(resolved.redisUrl ? [RealtimeRedis] : []),
       ],
     };
   }

@@ -29,7 +29,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { HandshakeAuthenticator } from '../auth/handshake-authenticator.service';
 import { withLogContext } from '../logging/log-context';
-import { handleRequest } from './handle-request';
+import { RequestHandler } from './request-handler.service';
 
 type RequestOf<N extends RequestName> = z.infer<(typeof REQUEST_SCHEMAS)[N]>;
 
@@ -44,6 +44,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly connections: ConnectionRegistry,
     private readonly rateLimiter: RequestRateLimiter,
     private readonly workflow: ChatWorkflowService,
+    private readonly requests: RequestHandler,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(ChatGateway.name);
@@ -134,7 +135,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.logger,
       { ...context, request: name, ...(threadId ? { threadId } : {}) },
       () =>
-        handleRequest(name, socket.id, async () => {
+        this.requests.handle(name, socket.id, async () => {
           const decision = this.rateLimiter.consume(socket.id);
           if (!decision.allowed) {
             throw new RequestError(

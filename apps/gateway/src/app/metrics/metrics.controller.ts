@@ -7,6 +7,8 @@ export class MetricsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
+  // Without it Nest labels a string body text/html.
+  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
     return this.registry.metrics();
   }
