@@ -11,6 +11,8 @@ export interface PoolProbe {
 }
 
 const PATHS: readonly SerializationPath[] = ['inline', 'worker', 'sliced'];
+/** A power of two, so that sampling is a mask. */
+export const INLINE_SAMPLE = 16;
 
 /**
  * Prometheus metrics of the serialization lib. Labels are bounded enums. A second serializer
@@ -24,7 +26,11 @@ export class SerializationMetrics {
   private readonly timeouts: Counter<'path'>;
   private readonly truncated: Counter<'reason'>;
   private readonly workerCrashes: Counter;
+  private readonly payloads: Counter<'path'>;
   private probe: PoolProbe | undefined;
+  /** Inline payloads since the last scrape: a plain increment, added to the counter on scrape. */
+  private inlineSinceScrape = 0;
+  private inlineCalls = 0;
 
   constructor(registry: Registry) {
     const existing = <T>(name: string): T | undefined =>
@@ -33,7 +39,7 @@ export class SerializationMetrics {
       existing('agent_gateway_serialization_duration_seconds') ??
       new Histogram({
         name: 'agent_gateway_serialization_duration_seconds',
-        help: 'Time from serialize() to its result, by path (inline, worker, sliced).',
+        help: 'Time from serialize() to its result, by path; path="inline" is a 1-in-16 sample.',
         labelNames: ['path'],
         buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers: [registry],
@@ -67,7 +73,26 @@ export class SerializationMetrics {
         help: 'Serialization tasks lost to a worker that died; the worker is replaced.',
         registers: [registry],
       });
-    for (const path of PATHS) this.timeouts.labels(path);
+    const drainInline = (): number => {
+      const count = this.inlineSinceScrape;
+      this.inlineSinceScrape = 0;
+      return count;
+    };
+    this.payloads =
+      existing('agent_gateway_serialization_payloads_total') ??
+      new Counter({
+        name: 'agent_gateway_serialization_payloads_total',
+        help: 'Payloads serialized, by path. Exact, unlike the sampled inline durations.',
+        labelNames: ['path'],
+        registers: [registry],
+        collect() {
+          this.labels('inline').inc(drainInline());
+        },
+      });
+    for (const path of PATHS) {
+      this.timeouts.labels(path);
+      this.payloads.labels(path);
+    }
     const probe = (): PoolProbe | undefined => this.probe;
     if (!existing('agent_gateway_serialization_queue_depth')) {
       new Gauge({
@@ -105,8 +130,24 @@ export class SerializationMetrics {
     this.probe = probe;
   }
 
+  /**
+   * Counts one payload taken by the fast path; true for the one in `INLINE_SAMPLE` whose
+   * duration is to be observed. A prom-client observe costs as much as a small conversion.
+   */
+  countInline(): boolean {
+    this.inlineSinceScrape++;
+    return (++this.inlineCalls & (INLINE_SAMPLE - 1)) === 0;
+  }
+
+  /** Takes back `countInline` for a payload that turned out to need another path. */
+  uncountInline(): void {
+    this.inlineSinceScrape--;
+  }
+
+  /** Inline durations are a 1-in-`INLINE_SAMPLE` sample; the other paths observe every call. */
   observeDuration(path: SerializationPath, seconds: number): void {
     this.durationByPath[path].observe(seconds);
+    if (path !== 'inline') this.payloads.labels(path).inc();
   }
 
   countTruncated(path: SerializationPath, reason: TruncationReason): void {

@@ -4,6 +4,9 @@ import { compileSerializer, type CompiledSerializer } from '../testing/compile-s
 import { TEST_RECIPE_MODULES } from '../testing/test-recipes';
 import type { SerializedPayload } from './serialized-payload';
 
+// A bound for a busy machine, where a worker compiling from TypeScript may take seconds to start.
+jest.setTimeout(30_000);
+
 function decode(result: SerializedPayload): unknown {
   if (result.encoding !== 'json-bytes')
     throw new Error(`expected json-bytes, got ${result.encoding}`);
@@ -35,9 +38,31 @@ describe('PayloadSerializer', () => {
       });
       expect(
         await compiled.registry.getSingleMetricAsString(
-          'agent_gateway_serialization_duration_seconds',
+          'agent_gateway_serialization_payloads_total',
         ),
-      ).toMatch(/agent_gateway_serialization_duration_seconds_count\{path="inline"\} [1-9]/);
+      ).toMatch(/agent_gateway_serialization_payloads_total\{path="inline"\} [1-9]/);
+    });
+
+    it('hands back an object literal that already is plain JSON without copying it', async () => {
+      const payload = { text: 'hello', list: [1, 2, { ok: true }] };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(result).toMatchObject({ encoding: 'inline', value: payload });
+      if (result.encoding === 'inline') expect(result.value).toBe(payload);
+    });
+
+    it('answers synchronously through serializeInline, or says the payload needs serialize', () => {
+      expect(compiled.serializer.serializeInline({ delta: 'token' })).toMatchObject({
+        encoding: 'inline',
+        value: { delta: 'token' },
+      });
+      expect(
+        compiled.serializer.serializeInline({
+          state: deferredValue('nested-state', { bytes: 10 }),
+        }),
+      ).toBeUndefined();
+      expect(compiled.serializer.serializeInline({ big: 'x'.repeat(5000) })).toBeUndefined();
     });
   });
 
@@ -95,11 +120,12 @@ describe('PayloadSerializer', () => {
         poolSize: 1,
         inlineThresholdBytes: 1024,
         sliceMs: 1,
+        timeoutMs: 10_000,
       });
       let ticks = 0;
       const ticker = setInterval(() => ticks++, 0);
       const payload = {
-        items: Array.from({ length: 100_000 }, (_, index) => ({ index, text: 'x'.repeat(30) })),
+        items: Array.from({ length: 20_000 }, (_, index) => ({ index, text: 'x'.repeat(30) })),
       };
 
       const result = await serializer.serialize(payload);

@@ -4,6 +4,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import type { JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import {
   SERIALIZATION_OPTIONS,
@@ -12,8 +13,9 @@ import {
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import type { AbortReason, PoolOutcome } from '../pool/pool-outcome';
 import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
+import { plainJsonSize, type PlainJsonLimits } from '../safe-json/plain-json-size';
 import { truncatedPayload } from '../safe-json/safe-json-markers';
-import { toSafeJsonWithin } from '../safe-json/to-safe-json';
+import { toSafeJsonWithin, type BudgetedJson, type OverBudget } from '../safe-json/to-safe-json';
 import { encodeInSlices, type SlicedEncodeOptions } from '../sliced/sliced-json-encoder';
 import type { SerializationPath, SerializedPayload } from './serialized-payload';
 
@@ -24,7 +26,7 @@ export interface SerializeOptions {
 
 /**
  * Turns an event payload into something the gateway can send without stalling the event loop:
- * - up to `inlineThresholdBytes` of plain data: converted inline (the fast path);
+ * - up to `inlineThresholdBytes`: checked (plain JSON, no copy) or converted inline (fast path);
  * - holding `DeferredValue`s: built and encoded in a worker, bytes transferred back;
  * - larger data that lives on the main thread: encoded in slices that yield to the event loop.
  * Every path is bounded by `timeoutMs` and ends in a result, never an exception.
@@ -32,6 +34,7 @@ export interface SerializeOptions {
 @Injectable()
 export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown {
   private readonly convert: SlicedEncodeOptions['convert'];
+  private readonly plainLimits: PlainJsonLimits;
   /** Deadlines of the calls in progress, aborted all at once on shutdown. */
   private readonly inFlight = new Set<AbortController>();
   private closing = false;
@@ -42,23 +45,15 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     private readonly metrics: SerializationMetrics,
   ) {
     this.convert = { maxDepth: options.maxDepth, maxStringChars: options.maxStringChars };
+    this.plainLimits = { ...this.convert, budgetBytes: options.inlineThresholdBytes };
   }
 
   /** Never rejects, and settles within about `timeoutMs`. */
   serialize(payload: unknown, options: SerializeOptions = {}): Promise<SerializedPayload> {
+    const fast = this.fastPath(payload);
+    if ('encoding' in fast) return Promise.resolve(fast);
     const started = performance.now();
-    let attempt;
-    try {
-      attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
-    } catch {
-      // toSafeJson catches what payloads throw; this is the guard for a bug in it.
-      return Promise.resolve(this.truncated('inline', 'unserializable', started));
-    }
-    if (!attempt.overBudget && !attempt.hasDeferred) {
-      this.metrics.observeDuration('inline', (performance.now() - started) / 1000);
-      return Promise.resolve({ encoding: 'inline', value: attempt.value, bytes: attempt.bytes });
-    }
-    if (attempt.overBudget) {
+    if (fast.overBudget) {
       return this.withDeadline('sliced', started, options.signal, (signal) =>
         encodeInSlices(payload, {
           convert: this.convert,
@@ -70,10 +65,50 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
         }),
       );
     }
-    const skeleton = attempt.value;
+    // Within the budget yet not inline: it holds DeferredValues only a worker can build.
+    const skeleton = fast.value;
     return this.withDeadline('worker', started, options.signal, (signal) =>
       this.pool.run(skeleton, signal),
     );
+  }
+
+  /**
+   * The fast path alone, synchronously: the inline result for a small payload, or `undefined`
+   * when it needs `serialize` (too large for inline, or holding a `DeferredValue`). For callers
+   * on a hot path that want to skip a promise per small event.
+   */
+  serializeInline(payload: unknown): SerializedPayload | undefined {
+    const fast = this.fastPath(payload);
+    return 'encoding' in fast ? fast : undefined;
+  }
+
+  /** The inline result, or the budgeted conversion that tells which path to take instead. */
+  private fastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
+    // Timing every small event would cost more than converting it: one in 16 is timed.
+    const sampled = this.metrics.countInline();
+    const started = sampled ? performance.now() : 0;
+    let result: SerializedPayload | BudgetedJson | OverBudget;
+    // Most events are object literals already: check them without copying. The value handed
+    // back is then the payload itself, so a payload must not change once it is sent.
+    const plainBytes = plainJsonSize(payload, this.plainLimits);
+    if (plainBytes >= 0) {
+      result = { encoding: 'inline', value: payload as JsonValue, bytes: plainBytes };
+    } else {
+      try {
+        const attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
+        result =
+          attempt.overBudget || attempt.hasDeferred
+            ? attempt
+            : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
+      } catch {
+        // toSafeJson catches what payloads throw; this is the guard for a bug in it.
+        this.metrics.countTruncated('inline', 'unserializable');
+        result = { encoding: 'truncated', value: truncatedPayload('unserializable') };
+      }
+    }
+    if (!('encoding' in result)) this.metrics.uncountInline();
+    else if (sampled) this.metrics.observeDuration('inline', (performance.now() - started) / 1000);
+    return result;
   }
 
   /**

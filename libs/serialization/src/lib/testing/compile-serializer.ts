@@ -1,3 +1,4 @@
+import { deferredValue } from '@agent-gateway/events';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import type { SerializationOptions } from '../config/serialization-options';
@@ -31,5 +32,22 @@ export async function compileSerializer(
   }).compile();
   moduleRef.enableShutdownHooks();
   await moduleRef.init();
-  return { moduleRef, serializer: moduleRef.get(PayloadSerializer), registry };
+  const serializer = moduleRef.get(PayloadSerializer);
+  await whenWorkersServe(serializer);
+  return { moduleRef, serializer, registry };
+}
+
+/**
+ * Workers started from TypeScript sources compile on load, which takes long enough on a busy
+ * machine to eat a small `timeoutMs`: specs start (or go on after a worker was replaced) once
+ * a worker has answered.
+ */
+export async function whenWorkersServe(serializer: PayloadSerializer): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const result = await serializer.serialize({
+      warmUp: deferredValue('nested-state', { bytes: 1 }),
+    });
+    if (result.encoding === 'json-bytes') return;
+  }
+  throw new Error('The serialization workers did not start; run one worker by hand to see why.');
 }

@@ -1,0 +1,43 @@
+import { deferredValue } from '@agent-gateway/events';
+import { plainJsonSize } from './plain-json-size';
+
+const size = (value: unknown, budgetBytes = 10_000): number =>
+  plainJsonSize(value, { budgetBytes, maxDepth: 8, maxStringChars: 100 });
+
+describe('plainJsonSize', () => {
+  it('sizes plain JSON close to its real length', () => {
+    const payload = { text: 'hello', list: [1, true, null, 'x'], nested: { k: 'v' } };
+    const bytes = size(payload);
+    expect(bytes).toBeGreaterThanOrEqual(JSON.stringify(payload).length);
+    expect(bytes).toBeLessThan(JSON.stringify(payload).length * 1.5);
+  });
+
+  it.each([
+    ['a Date', { at: new Date(0) }],
+    ['a Map', { map: new Map() }],
+    ['a class instance', { error: new Error('x') }],
+    ['a BigInt', { big: 1n }],
+    ['NaN', { n: Number.NaN }],
+    ['undefined', { u: undefined }],
+    ['a function', { f: () => 1 }],
+    ['a toJSON', { value: { toJSON: () => 1 } }],
+    ['a deferred value', { state: deferredValue('nested-state', { bytes: 1 }) }],
+    ['a string over maxStringChars', { text: 'x'.repeat(101) }],
+    [
+      'nesting deeper than maxDepth',
+      { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } },
+    ],
+  ])('refuses a value holding %s, leaving it to the converter', (_name, value) => {
+    expect(size(value)).toBe(-1);
+  });
+
+  it('refuses a value over the budget', () => {
+    expect(size({ list: Array.from({ length: 100 }, () => 'abcdef') }, 200)).toBe(-1);
+  });
+
+  it('stops on a cycle instead of looping', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic['self'] = cyclic;
+    expect(size(cyclic)).toBe(-1);
+  });
+});

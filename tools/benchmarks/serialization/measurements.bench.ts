@@ -1,0 +1,62 @@
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { runInlineThreshold } from './inline-threshold.scenario';
+import { runLargeStates } from './large-states.scenario';
+import { keepResultsAlive, runSmallEvents } from './small-events.scenario';
+
+/* Runs every scenario in one process and prints the tables docs/BENCHMARKS.md records. */
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+async function main(): Promise<void> {
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+  );
+
+  console.log('## Inline threshold (median of 15, ms)');
+  console.log(
+    '| size | inline, plain (blocks) | inline, converted (blocks) | sliced (latency) | worker, deferred (latency) |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (const row of await runInlineThreshold()) {
+    console.log(
+      `| ${row.sizeKib} KiB | ${fixed(row.inlinePlainMs, 3)} | ${fixed(row.inlineConvertMs, 3)} | ` +
+        `${fixed(row.slicedMs)} | ${fixed(row.workerMs)} |`,
+    );
+  }
+
+  console.log(
+    '\n## Small events: fast path vs plain JSON.stringify (median of 9 rounds of 20000, ns/event)',
+  );
+  console.log(
+    '| event | JSON.stringify | await serialize() + stringify | ratio | serializeInline() + stringify | ratio |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of await runSmallEvents()) {
+    console.log(
+      `| ${row.type} | ${fixed(row.plainNs, 0)} | ${fixed(row.asyncNs, 0)} | ` +
+        `${fixed(row.asyncNs / row.plainNs)} | ${fixed(row.syncNs, 0)} | ${fixed(row.syncNs / row.plainNs)} |`,
+    );
+  }
+
+  console.log(
+    '\n## Large states sent over socket.io: main-thread event-loop delay (3 sends each, ms)',
+  );
+  console.log('| state | mode | p99 | max | wall | result |');
+  console.log('| ---: | --- | ---: | ---: | ---: | --- |');
+  for (const row of await runLargeStates()) {
+    console.log(
+      `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
+        `${fixed(row.delay.wallMs, 0)} | ${row.outcome} |`,
+    );
+  }
+  if (keepResultsAlive() < 0) console.log('unreachable');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
