@@ -18,7 +18,8 @@ export interface RunningGateway {
  * the process would be. The caller closes it (afterEach/afterAll).
  */
 export async function startGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-'));
+  const ownDataDir = env['DATA_DIR'] === undefined;
+  const dataDir = env['DATA_DIR'] ?? (await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-')));
   const config = loadGatewayConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -37,7 +38,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
     dataDir,
     async close() {
       await stopGateway(app);
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
