@@ -11,10 +11,16 @@ export class InMemoryClaimStore implements ClaimStore {
   async claim(key: string, value: string, ttlMs: number): Promise<Claim> {
     const now = Date.now();
     if (++this.claimsSinceSweep >= SWEEP_EVERY) this.sweep(now);
-    const existing = this.entries.get(key);
-    if (existing && existing.expiresAt > now) return { won: false, value: existing.value };
+    const existing = this.peek(key);
+    if (existing !== undefined) return { won: false, value: existing };
     this.entries.set(key, { value, expiresAt: now + ttlMs });
     return { won: true, value };
+  }
+
+  /** The live value under `key`, if any, without claiming. */
+  peek(key: string): string | undefined {
+    const existing = this.entries.get(key);
+    return existing && existing.expiresAt > Date.now() ? existing.value : undefined;
   }
 
   async release(key: string): Promise<void> {

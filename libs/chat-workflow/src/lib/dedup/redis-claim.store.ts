@@ -18,6 +18,9 @@ export class RedisClaimStore implements ClaimStore {
   ) {}
 
   async claim(key: string, value: string, ttlMs: number): Promise<Claim> {
+    // A claim made here while Redis was unreachable still counts once Redis is back.
+    const claimedDuringOutage = this.fallback.peek(key);
+    if (claimedDuringOutage !== undefined) return { won: false, value: claimedDuringOutage };
     const redisKey = this.connection.key('claim', key);
     const attempt = await this.breaker.attempt('claim', `key ${key}`, async () => {
       const client = this.connection.client;

@@ -55,6 +55,13 @@ describe('chat workflow with a Redis that hangs (SIGSTOP) and comes back (SIGCON
 
     redis.pause();
     const hitsWhileHung = await hits();
+    // One call that waits out the limit opens the breaker: the rest of this request skips Redis.
+    const firstHung = await timed(app.service.history(alice, { threadId }));
+    expect(firstHung.ms).toBeLessThan(REDIS_TIMEOUT_MS + SLACK_MS);
+    expect(cache.breakerOpen).toBe(true);
+    // A new thread whose de-duplication claim can only be kept in process for now.
+    const newThread = { text: 'new thread while hung', clientMessageId: 'hung-new-thread' };
+    const createdWhileHung = await app.service.send(alice, newThread);
     const sent = expected
       .filter((message) => message.role === 'user')
       .map((message) => message.text);
@@ -102,6 +109,7 @@ describe('chat workflow with a Redis that hangs (SIGSTOP) and comes back (SIGCON
       await app.settle();
     }
     expect(cache.breakerOpen).toBe(false);
+    await expect(app.service.send(alice, newThread)).resolves.toEqual(createdWhileHung);
     expect(last).toEqual(expect.arrayContaining(['what is 2+3*4', 'while hung 0', 'while hung 4']));
     const texts = (await app.service.history(alice, { threadId })).messages.map(
       (message) => message.text,

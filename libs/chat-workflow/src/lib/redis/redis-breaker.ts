@@ -27,10 +27,14 @@ export class RedisBreaker implements OnModuleDestroy {
       timeout: options.redisTimeoutMs,
       resetTimeout: options.redisBreakerResetMs,
       errorThresholdPercentage: 50,
-      // A few calls before judging, so one slow reply does not cut Redis off.
+      // Fast errors (connection refused) open it by share of failures in the window...
       volumeThreshold: 3,
       rollingCountTimeout: 10_000,
     });
+    // ...but one call that waited out the whole limit is enough: a hung Redis would otherwise
+    // cost every request that limit once per Redis call until failures outnumbered the
+    // successes of the last ten seconds.
+    this.breaker.on('timeout', () => this.breaker.open());
     this.breaker.on('open', () => {
       this.metrics.redisBreakerOpen.set(1);
       this.logger.warn(

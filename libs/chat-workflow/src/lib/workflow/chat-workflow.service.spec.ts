@@ -302,9 +302,11 @@ describe('ChatWorkflowService across a restart', () => {
 
       const second = await startWorkflowApp({ dataDir });
       try {
-        const again = await second.service.send(second.connect('alice'), request);
+        const retrying = second.connect('alice');
+        const again = await second.service.send(retrying, request);
         expect(again).toEqual(answer);
         expect(second.sink.started()).toHaveLength(0);
+        expect(second.sink.subscriptions?.isSubscribed(retrying.connectionId, threadId)).toBe(true);
       } finally {
         await second.close();
       }

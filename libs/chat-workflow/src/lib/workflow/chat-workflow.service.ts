@@ -158,9 +158,9 @@ export class ChatWorkflowService {
       message,
       ids.threadId,
     );
-    if (prior.kind === 'duplicate') return prior.answer;
-
+    // Also for a repeat: the retry may come from a new connection that wants the run's events.
     await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
+    if (prior.kind === 'duplicate') return prior.answer;
 
     // A retry, or a twin on another gateway, may find the run already started by the first attempt.
     if (request.clientMessageId !== undefined && !(await this.dedup.claimRunStart(ids.runId))) {
