@@ -18,7 +18,10 @@ export interface ChatWorkflowOptions {
   historyCacheTtlMs?: number;
   /** Transcripts larger than this are read from disk every time instead of cached. Default 1 MiB. */
   maxCachedHistoryBytes?: number;
-  /** How long a `clientMessageId` is remembered for de-duplication. Default 24 h. */
+  /**
+   * How long a `clientMessageId` claim is kept for de-duplicating retries. Default 15 min. A retry
+   * on an existing thread is also recognised later, from the transcript.
+   */
   dedupTtlMs?: number;
   /** Key prefix in Redis, so several deployments can share one Redis. Default `agent-gateway`. */
   redisKeyPrefix?: string;
@@ -38,7 +41,7 @@ export const CHAT_WORKFLOW_DEFAULTS = {
   defaultAgent: 'assistant',
   historyCacheTtlMs: 60 * 60 * 1000,
   maxCachedHistoryBytes: 1024 * 1024,
-  dedupTtlMs: 24 * 60 * 60 * 1000,
+  dedupTtlMs: 15 * 60 * 1000,
   redisKeyPrefix: 'agent-gateway',
 } as const;
 

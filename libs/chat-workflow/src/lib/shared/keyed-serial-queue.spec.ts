@@ -48,7 +48,7 @@ describe('KeyedSerialQueue', () => {
   it('forgets a key once its work is done', async () => {
     const queue = new KeyedSerialQueue();
     await queue.run('thread-a', async () => undefined);
-    await queue.drain();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(queue.activeKeys).toBe(0);
   });
 });

@@ -132,11 +132,6 @@ export class TranscriptStore implements OnModuleInit {
     );
   }
 
-  /** Resolves once every write queued so far has settled: for a graceful shutdown. */
-  async flush(): Promise<void> {
-    await this.bounded('append', this.writes.drain());
-  }
-
   private async bounded<T>(operation: TranscriptOperation, work: Promise<T>): Promise<T> {
     try {
       return await withTimeout(work, this.timeoutMs, `transcript ${operation}`);
