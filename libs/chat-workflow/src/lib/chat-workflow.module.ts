@@ -21,6 +21,7 @@ import { BackgroundWork } from './shared/background-work';
 import { TranscriptStore } from './transcripts/transcript.store';
 import { ChatWorkflowService } from './workflow/chat-workflow.service';
 import { RunAnswers } from './workflow/run-answers.service';
+import { UserMessages } from './workflow/user-messages.service';
 
 /**
  * The chat workflow: `ChatWorkflowService` and the stores behind it. Needs from the app the
@@ -60,6 +61,7 @@ export class ChatWorkflowModule {
         },
         SendDeduplicator,
         RunAnswers,
+        UserMessages,
         ChatWorkflowService,
       ],
       exports: [ChatWorkflowService, TranscriptStore, HistoryCache, CHAT_WORKFLOW_OPTIONS],

@@ -9,12 +9,6 @@ export interface SendIds {
   runId: string;
 }
 
-export interface SendClaim {
-  ids: SendIds;
-  /** False for a retry or a concurrent duplicate: some steps may already be done. */
-  first: boolean;
-}
-
 /**
  * De-duplicates `chat:send` by clientMessageId. The first attempt fixes the thread, message and
  * run ids; every later attempt reuses them, so it can only redo what is missing (write the
@@ -27,21 +21,23 @@ export class SendDeduplicator {
     @Inject(CHAT_WORKFLOW_OPTIONS) private readonly options: ResolvedChatWorkflowOptions,
   ) {}
 
-  /** `threadId` undefined for a send that creates its thread. */
+  /**
+   * The ids of this clientMessageId's first attempt: `proposal` when this is the first, else the
+   * ones the first attempt fixed. `threadId` undefined for a send that creates its thread.
+   */
   async claimSend(
     userId: string,
     threadId: string | undefined,
     clientMessageId: string,
     proposal: SendIds,
-  ): Promise<SendClaim> {
+  ): Promise<SendIds> {
     const claim = await this.claims.claim(
       sendKey(userId, threadId, clientMessageId),
       JSON.stringify(proposal),
       this.options.dedupTtlMs,
     );
-    if (claim.won) return { ids: proposal, first: true };
-    const ids = parseIds(claim.value);
-    return ids ? { ids, first: false } : { ids: proposal, first: true };
+    if (claim.won) return proposal;
+    return parseIds(claim.value) ?? proposal;
   }
 
   /** True for exactly one caller per run id: only that one starts the run. */

@@ -20,14 +20,14 @@ import {
 import { AgentEngine, type RunHandle } from '@agent-gateway/agent-engine';
 import { ThreadEventPublisher, ThreadSubscriptions } from '@agent-gateway/realtime';
 import { CHAT_WORKFLOW_OPTIONS, type ResolvedChatWorkflowOptions } from '../chat-workflow.options';
-import { SendDeduplicator, type SendClaim, type SendIds } from '../dedup/send-deduplicator.service';
+import { SendDeduplicator, type SendIds } from '../dedup/send-deduplicator.service';
 import { ConversationHistory } from '../history-cache/conversation-history.service';
 import { ThreadOwnership } from '../ownership/thread-ownership.service';
 import { KeyedSerialQueue } from '../shared/keyed-serial-queue';
-import { TimeoutError } from '../shared/timeout.error';
 import type { StoredMessage } from '../transcripts/transcript-record';
 import type { RequestContext } from './request-context';
 import { RunAnswers } from './run-answers.service';
+import { UserMessages } from './user-messages.service';
 
 /**
  * The use cases behind the thread requests. Each validates its body, checks that the thread
@@ -48,6 +48,7 @@ export class ChatWorkflowService {
     private readonly conversation: ConversationHistory,
     private readonly dedup: SendDeduplicator,
     private readonly answers: RunAnswers,
+    private readonly userMessages: UserMessages,
   ) {}
 
   /**
@@ -80,17 +81,12 @@ export class ChatWorkflowService {
     };
     const clientMessageId = request.clientMessageId;
     if (clientMessageId === undefined) {
-      return this.sendOnce(ctx, request, agent, { ids: fresh, first: true });
+      return this.sendOnce(ctx, request, agent, fresh);
     }
     const lockKey = JSON.stringify([ctx.userId, request.threadId ?? null, clientMessageId]);
     return this.sendsByClientId.run(lockKey, async () => {
-      const claim = await this.dedup.claimSend(
-        ctx.userId,
-        request.threadId,
-        clientMessageId,
-        fresh,
-      );
-      return this.sendOnce(ctx, request, agent, claim);
+      const ids = await this.dedup.claimSend(ctx.userId, request.threadId, clientMessageId, fresh);
+      return this.sendOnce(ctx, request, agent, ids);
     });
   }
 
@@ -138,7 +134,7 @@ export class ChatWorkflowService {
     ctx: RequestContext,
     request: ChatSendRequest,
     agent: string,
-    { ids, first }: SendClaim,
+    ids: SendIds,
   ): Promise<ChatSendResult> {
     const answer: ChatSendResult = { ...ids };
     const message: StoredMessage = {
@@ -152,11 +148,11 @@ export class ChatWorkflowService {
         : { clientMessageId: request.clientMessageId }),
     };
 
-    const prior = await this.makeDurable(
-      ctx,
-      request.threadId === undefined,
-      message,
+    const prior = await this.userMessages.makeDurable(
+      ctx.userId,
       ids.threadId,
+      message,
+      request.threadId === undefined,
     );
     // Also for a repeat: the retry may come from a new connection that wants the run's events.
     await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
@@ -185,60 +181,7 @@ export class ChatWorkflowService {
       throw error;
     }
     this.answers.follow(ids.threadId, handle.runId, handle.done);
-    if (!first)
-      this.logger.debug(`send ${request.clientMessageId} completed on retry as run ${ids.runId}`);
     return answer;
-  }
-
-  /**
-   * Writes the user message durably (creating the thread for a first message) unless an earlier
-   * attempt already did, and returns the conversation before it.
-   */
-  private async makeDurable(
-    ctx: RequestContext,
-    createsThread: boolean,
-    message: StoredMessage,
-    threadId: string,
-  ): Promise<
-    | { kind: 'new'; history: readonly StoredMessage[] }
-    | { kind: 'duplicate'; answer: ChatSendResult }
-  > {
-    try {
-      if (createsThread) {
-        const created = await this.conversation.create(threadId, ctx.userId, [message]);
-        if (created === 'exists') {
-          // A retry: the first attempt's create wrote this message along with the thread.
-          await this.ownership.assertOwner(threadId, ctx.userId);
-        }
-        this.ownership.remember(threadId, ctx.userId);
-        return { kind: 'new', history: [] };
-      }
-      const history = await this.conversation.load(threadId);
-      const earlier = message.clientMessageId
-        ? history.find(
-            (entry) => entry.role === 'user' && entry.clientMessageId === message.clientMessageId,
-          )
-        : undefined;
-      if (earlier?.runId !== undefined && earlier.id !== message.id) {
-        // The claim was forgotten (expired, restart, Redis lost it) but the transcript remembers.
-        return {
-          kind: 'duplicate',
-          answer: { threadId, messageId: earlier.id, runId: earlier.runId },
-        };
-      }
-      if (!earlier) await this.conversation.append(threadId, [message]);
-      return { kind: 'new', history: history.filter((entry) => entry.id !== message.id) };
-    } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error;
-      this.logger.warn(
-        `Message ${message.id} for thread ${threadId} not durable in time: ${error.message}`,
-      );
-      throw new RequestError(
-        'unavailable',
-        'the message could not be stored in time; send it again with the same clientMessageId',
-        this.options.fileTimeoutMs,
-      );
-    }
   }
 
   /** The run was refused after the message was written: take the message back, forget the claim. */
