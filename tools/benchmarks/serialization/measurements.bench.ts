@@ -5,6 +5,8 @@ import { keepResultsAlive, runSmallEvents } from './small-events.scenario';
 
 /* Runs every scenario in one process and prints the tables docs/BENCHMARKS.md records. */
 
+const requested = new Set(process.argv.slice(2));
+const wanted = (scenario: string): boolean => requested.size === 0 || requested.has(scenario);
 const fixed = (value: number, digits = 2): string => value.toFixed(digits);
 
 async function main(): Promise<void> {
@@ -13,6 +15,13 @@ async function main(): Promise<void> {
       `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
   );
 
+  if (wanted('threshold')) await printInlineThreshold();
+  if (wanted('small')) await printSmallEvents();
+  if (wanted('large')) await printLargeStates();
+  if (keepResultsAlive() < 0) console.log('unreachable');
+}
+
+async function printInlineThreshold(): Promise<void> {
   console.log('## Inline threshold (median of 15, ms)');
   console.log(
     '| size | inline, plain (blocks) | inline, converted (blocks) | sliced (latency) | worker, deferred (latency) |',
@@ -24,7 +33,9 @@ async function main(): Promise<void> {
         `${fixed(row.slicedMs)} | ${fixed(row.workerMs)} |`,
     );
   }
+}
 
+async function printSmallEvents(): Promise<void> {
   console.log(
     '\n## Small events: fast path vs plain JSON.stringify (median of 9 rounds of 20000, ns/event)',
   );
@@ -38,7 +49,9 @@ async function main(): Promise<void> {
         `${fixed(row.asyncNs / row.plainNs)} | ${fixed(row.syncNs, 0)} | ${fixed(row.syncNs / row.plainNs)} |`,
     );
   }
+}
 
+async function printLargeStates(): Promise<void> {
   console.log(
     '\n## Large states sent over socket.io: main-thread event-loop delay (3 sends each, ms)',
   );
@@ -50,7 +63,6 @@ async function main(): Promise<void> {
         `${fixed(row.delay.wallMs, 0)} | ${row.outcome} |`,
     );
   }
-  if (keepResultsAlive() < 0) console.log('unreachable');
 }
 
 main().then(

@@ -147,6 +147,16 @@ describe('PayloadSerializer', () => {
       expect(decode(result)).toMatchObject({ self: '[Circular]' });
     });
 
+    it('applies the depth limit to a deep value walked in pieces', async () => {
+      let deep: unknown = 'leaf';
+      for (let level = 0; level < 80; level++) deep = { padding: 'p'.repeat(100), next: deep };
+
+      const result = await compiled.serializer.serialize(deep);
+
+      expect(decode(result)).toEqual(toSafeJson(deep));
+      expect(result.encoding === 'json-bytes' && result.bytes.toString()).toContain('[MaxDepth]');
+    });
+
     it('splices deferred values found inside a large value in from the worker', async () => {
       const payload = {
         padding: Array.from({ length: 200 }, (_, index) => `row ${index} `.repeat(5)),

@@ -2,8 +2,9 @@ import { isDeferredValue, type JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
+import { OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
 import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
-import { CIRCULAR_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
+import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 
 export interface SlicedEncodeOptions {
@@ -99,7 +100,17 @@ class SlicedJsonEncoder {
       const json = safePrimitive(value, this.options.convert.maxStringChars);
       return this.write(json === OMIT ? 'null' : JSON.stringify(json));
     }
-    const position = { ancestors: this.ancestors, depth: this.stack.length };
+    const depth = this.stack.length;
+    // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
+    const plain = plainJsonSize(value, {
+      budgetBytes: this.options.pieceBytes,
+      maxDepth: this.options.convert.maxDepth - depth,
+      maxStringChars: this.options.convert.maxStringChars,
+    });
+    if (plain >= 0) return this.write(JSON.stringify(value));
+    // Plain but big: converting would only find it big as well.
+    if (plain === OVER_BUDGET) return this.open(value);
+    const position = { ancestors: this.ancestors, depth };
     const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
     if (!piece.overBudget) {
       if (piece.hasDeferred) return this.offload(piece.value);
@@ -109,6 +120,10 @@ class SlicedJsonEncoder {
   }
 
   private open(value: object): void {
+    if (this.ancestors.includes(value)) return this.write(JSON.stringify(CIRCULAR_MARKER));
+    if (this.stack.length >= this.options.convert.maxDepth) {
+      return this.write(JSON.stringify(DEPTH_MARKER));
+    }
     const sources: object[] = [value];
     let current: unknown = value;
     try {
