@@ -4,8 +4,8 @@ import { AgentEngineModule } from './agent-engine.module';
 import type { AgentDefinition, AgentRunContext } from './contracts/agent-definition';
 import type { ToolDefinition } from './contracts/tool-definition';
 import { AgentEngine } from './runner/agent-engine.service';
-import { createEngineTestApp } from './testing/engine-test-module';
-import { RecordingSink } from './testing/recording-sink';
+import { createEngineTestApp } from '../test-support/engine-test-module';
+import { RecordingSink } from '../test-support/recording-sink';
 
 @Injectable()
 class GreetingService {

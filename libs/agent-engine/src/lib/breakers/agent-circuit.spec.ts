@@ -1,6 +1,6 @@
-import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
-import { lifecycleViolations } from '../testing/lifecycle-assertions';
-import { untilAborted } from '../testing/programmable-agent';
+import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
+import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
+import { untilAborted } from '../../test-support/programmable-agent';
 
 describe('agent circuit breaker', () => {
   let fx: EngineFixture;

@@ -1,5 +1,5 @@
-import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
-import { lifecycleViolations } from '../testing/lifecycle-assertions';
+import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
+import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
 
 describe('run concurrency limits', () => {
   let fx: EngineFixture;

@@ -1,7 +1,7 @@
 import { RequestError } from '@agent-gateway/events';
-import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
-import { lifecycleViolations } from '../testing/lifecycle-assertions';
-import { forever, untilAborted } from '../testing/programmable-agent';
+import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
+import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
+import { forever, untilAborted } from '../../test-support/programmable-agent';
 import { RunStoppedError } from './run-stopped.error';
 
 describe('AgentEngine run lifecycle', () => {

@@ -1,9 +1,9 @@
 import { isTerminalEventType } from '@agent-gateway/events';
 import type { AgentRunContext } from '../contracts/agent-definition';
 import type { AgentEventDraft, AgentEventSink, RunHandle } from '../contracts/run.types';
-import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
-import { lifecycleViolations } from '../testing/lifecycle-assertions';
-import { forever, untilAborted } from '../testing/programmable-agent';
+import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
+import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
+import { forever, untilAborted } from '../../test-support/programmable-agent';
 
 /** mulberry32: a seeded generator, so a failing seed can be replayed. */
 function seededRandom(seed: number): () => number {

@@ -1,8 +1,8 @@
 import type { ToolCallResult } from '../contracts/tool-definition';
 import { ToolFailure } from '../contracts/tool-failure.error';
-import { createEngineFixture, type EngineFixture } from '../testing/engine-fixture';
-import { lifecycleViolations } from '../testing/lifecycle-assertions';
-import { forever, untilAborted } from '../testing/programmable-agent';
+import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
+import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
+import { forever, untilAborted } from '../../test-support/programmable-agent';
 
 describe('tool calls', () => {
   let fx: EngineFixture;

@@ -1,6 +1,6 @@
 import { AgentEngine } from '../../runner/agent-engine.service';
-import { createEngineTestApp, type EngineTestApp } from '../../testing/engine-test-module';
-import { RecordingSink } from '../../testing/recording-sink';
+import { createEngineTestApp, type EngineTestApp } from '../../../test-support/engine-test-module';
+import { RecordingSink } from '../../../test-support/recording-sink';
 
 describe('assistant agent', () => {
   let app: EngineTestApp;

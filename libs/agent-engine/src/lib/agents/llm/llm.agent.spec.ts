@@ -1,6 +1,6 @@
 import type { AgentEventDraft } from '../../contracts/run.types';
 import { AgentEngine } from '../../runner/agent-engine.service';
-import { createEngineTestApp, type EngineTestApp } from '../../testing/engine-test-module';
+import { createEngineTestApp, type EngineTestApp } from '../../../test-support/engine-test-module';
 import {
   FakeChatCompletionsServer,
   sendChunk,
@@ -8,9 +8,9 @@ import {
   streamText,
   textChunk,
   toolCallChunk,
-} from '../../testing/fake-chat-completions.server';
-import { lifecycleViolations } from '../../testing/lifecycle-assertions';
-import { RecordingSink } from '../../testing/recording-sink';
+} from '../../../test-support/fake-chat-completions.server';
+import { lifecycleViolations } from '../../../test-support/lifecycle-assertions';
+import { RecordingSink } from '../../../test-support/recording-sink';
 
 describe('llm agent against a streaming Chat Completions server', () => {
   let server: FakeChatCompletionsServer;

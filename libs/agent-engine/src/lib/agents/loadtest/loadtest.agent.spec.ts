@@ -1,9 +1,9 @@
 import { RequestError, isDeferredValue } from '@agent-gateway/events';
 import type { AgentEventDraft } from '../../contracts/run.types';
 import { AgentEngine } from '../../runner/agent-engine.service';
-import { createEngineTestApp, type EngineTestApp } from '../../testing/engine-test-module';
-import { lifecycleViolations } from '../../testing/lifecycle-assertions';
-import { RecordingSink } from '../../testing/recording-sink';
+import { createEngineTestApp, type EngineTestApp } from '../../../test-support/engine-test-module';
+import { lifecycleViolations } from '../../../test-support/lifecycle-assertions';
+import { RecordingSink } from '../../../test-support/recording-sink';
 
 describe('loadtest agent', () => {
   let app: EngineTestApp;

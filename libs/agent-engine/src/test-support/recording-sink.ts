@@ -1,5 +1,5 @@
 import type { AgentEventType } from '@agent-gateway/events';
-import type { AgentEventDraft, AgentEventSink } from '../contracts/run.types';
+import type { AgentEventDraft, AgentEventSink } from '../lib/contracts/run.types';
 
 /** A sink that records what the engine published, per run, for tests to observe. */
 export class RecordingSink implements AgentEventSink {

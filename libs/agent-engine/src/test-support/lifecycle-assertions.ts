@@ -1,5 +1,5 @@
 import { isTerminalEventType } from '@agent-gateway/events';
-import type { AgentEventDraft } from '../contracts/run.types';
+import type { AgentEventDraft } from '../lib/contracts/run.types';
 
 /**
  * The engine's promise for one run's events: `agent_started` first, exactly one terminal event

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { AgentEngineModule } from '../agent-engine.module';
-import type { AgentEngineOptions } from '../config/engine-options';
+import { AgentEngineModule } from '../lib/agent-engine.module';
+import type { AgentEngineOptions } from '../lib/config/engine-options';
 
 @Module({})
 class TestMetricsModule {

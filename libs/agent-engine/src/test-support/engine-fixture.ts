@@ -1,8 +1,8 @@
 import type { AgentOutput } from '@agent-gateway/events';
-import { AgentEngineModule } from '../agent-engine.module';
-import type { AgentEngineOptions } from '../config/engine-options';
-import type { RunHandle, RunRequest } from '../contracts/run.types';
-import { AgentEngine } from '../runner/agent-engine.service';
+import { AgentEngineModule } from '../lib/agent-engine.module';
+import type { AgentEngineOptions } from '../lib/config/engine-options';
+import type { RunHandle, RunRequest } from '../lib/contracts/run.types';
+import { AgentEngine } from '../lib/runner/agent-engine.service';
 import { createEngineTestApp, type EngineTestApp } from './engine-test-module';
 import { ProgrammableAgent } from './programmable-agent';
 import { IdempotentTestTool, SideEffectTestTool } from './programmable-tool';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import type { ToolDefinition, ToolExecutionContext } from '../contracts/tool-definition';
+import type { ToolDefinition, ToolExecutionContext } from '../lib/contracts/tool-definition';
 
 const args = z.object({ value: z.number().optional() });
 type Args = z.infer<typeof args>;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentOutput } from '@agent-gateway/events';
-import type { AgentDefinition, AgentRunContext } from '../contracts/agent-definition';
+import type { AgentDefinition, AgentRunContext } from '../lib/contracts/agent-definition';
 
 export type AgentBehaviour = (context: AgentRunContext) => Promise<AgentOutput>;
 
