@@ -239,6 +239,29 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     expect(app.sink.started().filter((event) => event.runId === retried.runId)).toHaveLength(1);
   });
 
+  it('serves an empty history, with a counted warning, when the transcript read stalls', async () => {
+    await app.close();
+    app = await startWorkflowApp({ dataDir, fileTimeoutMs: SHORT_FILE_TIMEOUT_MS });
+    const alice = app.connect('alice');
+    const { threadId } = await app.service.send(alice, { text: 'start' });
+    await app.settle();
+
+    const jam = StuckDisk.jamPool(dataDir);
+    let history: Awaited<ReturnType<typeof app.service.history>>;
+    const started = Date.now();
+    try {
+      history = await app.service.history(alice, { threadId });
+    } finally {
+      await jam.release();
+    }
+    expect(Date.now() - started).toBeLessThan(SHORT_FILE_TIMEOUT_MS + 1000);
+    expect(history.messages).toEqual([]);
+    expect(
+      await app.metric('agent_gateway_transcript_file_timeouts_total', { operation: 'read' }),
+    ).toBe(1);
+    expect((await app.service.history(alice, { threadId })).messages).toHaveLength(2);
+  });
+
   it('takes the message back when the engine refuses the run, so a corrected retry is new', async () => {
     const alice = app.connect('alice');
     const { threadId } = await app.service.send(alice, { text: 'start' });
