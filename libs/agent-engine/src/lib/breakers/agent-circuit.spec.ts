@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
 import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
 import { untilAborted } from '../../test-support/programmable-agent';
@@ -46,6 +47,26 @@ describe('agent circuit breaker', () => {
     expect(fx.engine.openCircuits()).toEqual(['agent:programmable']);
     expect(await circuitGauge('open')).toBe(1);
     expect(await circuitGauge('closed')).toBe(0);
+  });
+
+  it('logs every state change', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const log = jest.spyOn(Logger.prototype, 'log');
+
+    await failTwice();
+    await jest.advanceTimersByTimeAsync(1_000);
+    fx.agent.behaviour = () => Promise.resolve('ok');
+    await fx.run().done;
+
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining('circuit of agent programmable opened'),
+    );
+    expect(log).toHaveBeenCalledWith(
+      expect.stringContaining('circuit of agent programmable half-open'),
+    );
+    expect(log).toHaveBeenCalledWith('circuit of agent programmable closed');
+    warn.mockRestore();
+    log.mockRestore();
   });
 
   it('half-opens after resetTimeoutMs and closes again when the probe succeeds', async () => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { RequestError } from '@agent-gateway/events';
 import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
 import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
@@ -250,6 +251,26 @@ describe('AgentEngine run lifecycle', () => {
     expect(outcomes[0]).toMatchObject({ status: 'completed', output: 'fast one' });
     expect(outcomes[1]).toMatchObject({ status: 'failed', code: 'timeout' });
     expect(lifecycleViolations(fx.sink.forRun('p2'))).toEqual([]);
+  });
+
+  it('never writes the message text to the logs', async () => {
+    const calls: unknown[][] = [];
+    const spies = (['log', 'warn', 'error', 'debug', 'verbose'] as const).map((level) =>
+      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+        calls.push(args);
+      }),
+    );
+    fx.agent.behaviour = async ({ emit }) => {
+      await emit('agent_thinking', { text: 'thinking about it' });
+      throw new Error('gave up');
+    };
+    fx.sink.beforePublish = () => Promise.reject(new Error('store down'));
+
+    await fx.run({ input: 'my bank password is hunter2' }).done;
+
+    for (const spy of spies) spy.mockRestore();
+    expect(calls.length).toBeGreaterThan(0);
+    expect(JSON.stringify(calls)).not.toContain('hunter2');
   });
 
   it('counts ended runs by agent and outcome in the metrics', async () => {
