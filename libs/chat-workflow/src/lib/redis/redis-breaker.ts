@@ -18,6 +18,7 @@ type Work = () => Promise<unknown>;
 export class RedisBreaker implements OnModuleDestroy {
   private readonly logger = new Logger(RedisBreaker.name);
   private readonly breaker: CircuitBreaker<[Work], unknown>;
+  private shutDown = false;
 
   constructor(
     @Inject(CHAT_WORKFLOW_OPTIONS) options: ResolvedChatWorkflowOptions,
@@ -64,6 +65,9 @@ export class RedisBreaker implements OnModuleDestroy {
     context: string,
     work: () => Promise<T>,
   ): Promise<Attempt<T>> {
+    // Shutting down: the last cache refreshes are skipped, not failures (cached copies are
+    // checked against the transcript length anyway).
+    if (this.shutDown) return { ok: false, reason: 'breaker_open' };
     try {
       return { ok: true, value: (await this.breaker.fire(work)) as T };
     } catch (error) {
@@ -79,6 +83,7 @@ export class RedisBreaker implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.shutDown = true;
     this.breaker.shutdown();
   }
 }
