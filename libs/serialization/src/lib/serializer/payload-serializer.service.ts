@@ -13,7 +13,7 @@ import {
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import type { AbortReason, PoolOutcome } from '../pool/pool-outcome';
 import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
-import { plainJsonSize, type PlainJsonLimits } from '../safe-json/plain-json-size';
+import { OVER_BUDGET, plainJsonSize, type PlainJsonLimits } from '../safe-json/plain-json-size';
 import { truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJsonWithin, type BudgetedJson, type OverBudget } from '../safe-json/to-safe-json';
 import { encodeInSlices, type SlicedEncodeOptions } from '../sliced/sliced-json-encoder';
@@ -93,6 +93,9 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     const plainBytes = plainJsonSize(payload, this.plainLimits);
     if (plainBytes >= 0) {
       result = { encoding: 'inline', value: payload as JsonValue, bytes: plainBytes };
+    } else if (plainBytes === OVER_BUDGET) {
+      // Plain but big: converting it would only find it big as well.
+      result = { overBudget: true };
     } else {
       try {
         const attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
