@@ -1,4 +1,3 @@
-import type { AgentOutput } from '@agent-gateway/events';
 import { AgentEngineModule } from '../lib/agent-engine.module';
 import type { AgentEngineOptions } from '../lib/config/engine-options';
 import type { RunHandle, RunRequest } from '../lib/contracts/run.types';
@@ -57,8 +56,4 @@ export async function createEngineFixture(
     },
     close: () => app.moduleRef.close(),
   };
-}
-
-export function outputOf(output: AgentOutput): string {
-  return typeof output === 'string' ? output : output.text;
 }

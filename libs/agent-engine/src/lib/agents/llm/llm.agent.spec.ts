@@ -3,6 +3,7 @@ import { AgentEngine } from '../../runner/agent-engine.service';
 import { createEngineTestApp, type EngineTestApp } from '../../../test-support/engine-test-module';
 import {
   FakeChatCompletionsServer,
+  type Responder,
   sendChunk,
   startStream,
   streamText,
@@ -131,6 +132,27 @@ describe('llm agent against a streaming Chat Completions server', () => {
       tool_call_id: 'call_a',
       content: JSON.stringify({ expression: '2+3*4', value: 14 }),
     });
+    expect(lifecycleViolations(sink.forRun(handle.runId))).toEqual([]);
+  });
+
+  it('stops a model that keeps asking for tools after 8 rounds', async () => {
+    await boot();
+    const askForClock: Responder = (response) => {
+      startStream(response);
+      sendChunk(
+        response,
+        toolCallChunk(0, { id: 'c', name: 'clock', arguments: '{}' }, 'tool_calls'),
+      );
+      response.end('data: [DONE]\n\n');
+    };
+    server.script(...Array.from({ length: 10 }, () => askForClock));
+
+    const handle = ask('loop forever');
+    const outcome = await handle.done;
+
+    expect(outcome).toMatchObject({ status: 'failed', code: 'failed' });
+    expect(outcome.status === 'failed' && outcome.message).toContain('more than 8 times');
+    expect(server.requests).toHaveLength(9);
     expect(lifecycleViolations(sink.forRun(handle.runId))).toEqual([]);
   });
 

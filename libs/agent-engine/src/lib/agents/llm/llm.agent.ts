@@ -7,7 +7,7 @@ import type { ChatMessage, ChatTool, ModelTurn } from './chat-completions.types'
 import { ModelRequestError } from './model-request.error';
 
 /** A model that keeps calling tools is stopped before it burns the whole run's time limit. */
-export const MAX_TOOL_ROUNDS = 8;
+const MAX_TOOL_ROUNDS = 8;
 
 /**
  * Streams from an OpenAI-compatible Chat Completions endpoint (registered only when `llm` is
