@@ -13,6 +13,9 @@ import { ConversationHistory } from './history-cache/conversation-history.servic
 import { historyCacheConfig } from './history-cache/history-cache.config';
 import { HistoryCache } from './history-cache/history.cache';
 import { ChatWorkflowMetrics } from './metrics/chat-workflow.metrics';
+import { InMemoryOwnerDirectory } from './ownership/in-memory-owner.directory';
+import { OWNER_DIRECTORY, type OwnerDirectory } from './ownership/owner-directory';
+import { RedisOwnerDirectory } from './ownership/redis-owner.directory';
 import { ThreadOwnership } from './ownership/thread-ownership.service';
 import { RedisBreaker } from './redis/redis-breaker';
 import { REDIS_CONNECTION, type RedisConnection } from './redis/redis-connection';
@@ -52,6 +55,17 @@ export class ChatWorkflowModule {
         TranscriptStore,
         HistoryCache,
         ConversationHistory,
+        {
+          provide: OWNER_DIRECTORY,
+          inject: [REDIS_CONNECTION, RedisBreaker],
+          useFactory: (
+            connection: RedisConnection | null,
+            breaker: RedisBreaker,
+          ): OwnerDirectory =>
+            connection
+              ? new RedisOwnerDirectory(connection, breaker)
+              : new InMemoryOwnerDirectory(),
+        },
         ThreadOwnership,
         {
           provide: CLAIM_STORE,

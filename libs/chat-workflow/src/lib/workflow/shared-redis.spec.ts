@@ -3,11 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@keyv/redis';
 import { RequestError, type ChatSendRequest } from '@agent-gateway/events';
+import { StuckDisk } from '../../test-support/stuck-disk';
 import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
 import { startWorkflowApp, type WorkflowTestApp } from '../../test-support/workflow-test-app';
 import { replayTranscript } from '../transcripts/transcript';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
+/** Short enough for the stalled-disk test to wait out, long enough for a loaded machine. */
+const FILE_TIMEOUT_MS = 1000;
 
 describe('two gateway processes sharing one Redis (127.0.0.1:6379) and one DATA_DIR', () => {
   const redisKeyPrefix = `chat-workflow-test-${randomUUID()}`;
@@ -17,7 +20,12 @@ describe('two gateway processes sharing one Redis (127.0.0.1:6379) and one DATA_
 
   beforeAll(async () => {
     dataDir = await makeTempDir('shared-redis');
-    const options = { dataDir, redisUrl: REDIS_URL, redisKeyPrefix };
+    const options = {
+      dataDir,
+      redisUrl: REDIS_URL,
+      redisKeyPrefix,
+      fileTimeoutMs: FILE_TIMEOUT_MS,
+    };
     gatewayA = await startWorkflowApp(options);
     gatewayB = await startWorkflowApp(options);
   });
@@ -102,5 +110,24 @@ describe('two gateway processes sharing one Redis (127.0.0.1:6379) and one DATA_
       (message) => message.text,
     );
     expect(seenByA).toEqual(['from A', expect.any(String), 'from B', expect.any(String)]);
+  });
+
+  it('answers history on a gateway that never saw the thread even while the disk stalls', async () => {
+    const onA = gatewayA.connect('erin');
+    const { threadId } = await gatewayA.service.send(onA, { text: 'written on A' });
+    await gatewayA.settle();
+    await gatewayA.service.history(onA, { threadId });
+    await gatewayA.settle();
+
+    const jam = StuckDisk.jamPool(dataDir);
+    let texts: string[];
+    try {
+      // Owner from the shared directory, history from the shared cache: no file read needed.
+      const history = await gatewayB.service.history(gatewayB.connect('erin'), { threadId });
+      texts = history.messages.map((message) => message.text);
+    } finally {
+      await jam.release();
+    }
+    expect(texts[0]).toBe('written on A');
   });
 });
