@@ -3,7 +3,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 
 export type RedisFallbackReason = 'timeout' | 'error' | 'breaker_open';
 export type TranscriptOperation =
-  'create' | 'append' | 'read' | 'read_owner' | 'stat' | 'check_writable';
+  'create' | 'append' | 'read' | 'read_owner' | 'stat' | 'check_writable' | 'sweep';
 
 /** The chat workflow's Prometheus metrics, registered once in the app's shared `Registry`. */
 @Injectable()

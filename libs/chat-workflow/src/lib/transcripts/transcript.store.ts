@@ -55,7 +55,7 @@ export class TranscriptStore implements OnModuleInit {
           'set DATA_DIR to a writable directory',
       );
     }
-    await this.bounded('check_writable', this.sweepStaleTemporaries()).catch((error: unknown) =>
+    await this.bounded('sweep', this.sweepStaleTemporaries()).catch((error: unknown) =>
       this.logger.warn(
         `Could not sweep old temporary files in ${this.paths.tmpDir}: ${String(error)}`,
       ),
