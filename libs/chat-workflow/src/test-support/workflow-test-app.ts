@@ -12,7 +12,7 @@ import {
 } from '@agent-gateway/realtime';
 import { ChatWorkflowModule } from '../lib/chat-workflow.module';
 import type { ChatWorkflowOptions } from '../lib/chat-workflow.options';
-import { BackgroundWork } from '../lib/shared/background-work';
+import { BackgroundWork } from '../lib/shared/background-work.service';
 import { ChatWorkflowService } from '../lib/workflow/chat-workflow.service';
 import type { RequestContext } from '../lib/workflow/request-context';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { resolveChatWorkflowOptions } from '../chat-workflow.options';
 import { ChatWorkflowMetrics } from '../metrics/chat-workflow.metrics';
-import { RedisBreaker } from '../redis/redis-breaker';
+import { RedisBreaker } from '../redis/redis-breaker.service';
 import { RedisConnection } from '../redis/redis-connection';
 import type { ClaimStore } from './claim.store';
 import { InMemoryClaimStore } from './in-memory-claim.store';

@@ -1,4 +1,4 @@
-import { RedisBreaker } from '../redis/redis-breaker';
+import { RedisBreaker } from '../redis/redis-breaker.service';
 import type { RedisConnection } from '../redis/redis-connection';
 import type { Claim, ClaimStore } from './claim.store';
 import { InMemoryClaimStore } from './in-memory-claim.store';

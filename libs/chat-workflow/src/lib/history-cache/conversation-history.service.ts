@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BackgroundWork } from '../shared/background-work';
+import { BackgroundWork } from '../shared/background-work.service';
 import { KeyedSerialQueue } from '../shared/keyed-serial-queue';
 import { TimeoutError } from '../shared/timeout.error';
 import type { AppendResult } from '../transcripts/transcript-file';
@@ -88,7 +88,11 @@ export class ConversationHistory {
 
   /** Appends messages; durable (fsynced) once this resolves. Rejects with TimeoutError when the disk is too slow. */
   async append(threadId: string, messages: readonly StoredMessage[]): Promise<void> {
-    await this.write(threadId, messages.map(messageRecord), (cached) => [...cached, ...messages]);
+    // Like the transcript's reader, a message id already present counts once.
+    await this.write(threadId, messages.map(messageRecord), (cached) => {
+      const present = new Set(cached.map((message) => message.id));
+      return [...cached, ...messages.filter((message) => !present.has(message.id))];
+    });
   }
 
   /** Withdraws a message (its run was refused after it was written). */

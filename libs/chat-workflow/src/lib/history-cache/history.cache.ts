@@ -2,7 +2,7 @@ import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CHAT_WORKFLOW_OPTIONS, type ResolvedChatWorkflowOptions } from '../chat-workflow.options';
 import { ChatWorkflowMetrics } from '../metrics/chat-workflow.metrics';
-import { RedisBreaker } from '../redis/redis-breaker';
+import { RedisBreaker } from '../redis/redis-breaker.service';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection';
 import type { StoredMessage } from '../transcripts/transcript-record';
 

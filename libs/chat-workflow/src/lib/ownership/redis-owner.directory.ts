@@ -1,4 +1,4 @@
-import { RedisBreaker } from '../redis/redis-breaker';
+import { RedisBreaker } from '../redis/redis-breaker.service';
 import type { RedisConnection } from '../redis/redis-connection';
 import { InMemoryOwnerDirectory } from './in-memory-owner.directory';
 import type { OwnerDirectory } from './owner-directory';

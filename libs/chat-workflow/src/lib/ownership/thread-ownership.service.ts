@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestError } from '@agent-gateway/events';
 import { CHAT_WORKFLOW_OPTIONS, type ResolvedChatWorkflowOptions } from '../chat-workflow.options';
-import { BackgroundWork } from '../shared/background-work';
+import { BackgroundWork } from '../shared/background-work.service';
 import { TimeoutError } from '../shared/timeout.error';
 import { TranscriptStore } from '../transcripts/transcript.store';
 import { OWNER_DIRECTORY, type OwnerDirectory } from './owner-directory';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentOutput } from '@agent-gateway/events';
 import type { RunOutcome } from '@agent-gateway/agent-engine';
 import { ConversationHistory } from '../history-cache/conversation-history.service';
-import { BackgroundWork } from '../shared/background-work';
+import { BackgroundWork } from '../shared/background-work.service';
 
 /** Attempts at making one answer durable; each is bounded by FILE_TIMEOUT_MS. */
 const ANSWER_WRITE_ATTEMPTS = 3;
