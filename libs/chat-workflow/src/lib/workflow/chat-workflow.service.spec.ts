@@ -311,6 +311,34 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
   });
 });
 
+describe('ChatWorkflowService history cache (in process)', () => {
+  it('serves repeated history reads from the cache, but never caches a transcript over maxCachedHistoryBytes', async () => {
+    const dataDir = await makeTempDir('cache-bound');
+    const app = await startWorkflowApp({ dataDir, maxCachedHistoryBytes: 2000 });
+    try {
+      const alice = app.connect('alice');
+      const hits = () => app.metric('agent_gateway_history_cache_hits_total');
+      const small = await app.service.send(alice, { text: 'short' });
+      const large = await app.service.send(alice, { text: 'x'.repeat(3000) });
+      await app.settle();
+      for (const threadId of [small.threadId, large.threadId]) {
+        await app.service.history(alice, { threadId });
+        await app.settle();
+      }
+
+      const before = await hits();
+      await app.service.history(alice, { threadId: small.threadId });
+      expect(await hits()).toBe(before + 1);
+      const { messages } = await app.service.history(alice, { threadId: large.threadId });
+      expect(await hits()).toBe(before + 1);
+      expect(messages[0]?.text).toHaveLength(3000);
+    } finally {
+      await app.close();
+      await removeTempDir(dataDir);
+    }
+  });
+});
+
 describe('ChatWorkflowService across a restart', () => {
   it('still recognises a clientMessageId from the transcript after the process restarted', async () => {
     const dataDir = await makeTempDir('restart');
