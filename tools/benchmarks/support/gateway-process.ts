@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'apps', 'gateway', 'main.js');
+
+/** The built gateway in a child process, as production runs it, for benchmarks and drills. */
+export class GatewayProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(env: Record<string, string>, port: number): Promise<GatewayProcess> {
+    if (!existsSync(BUNDLE))
+      throw new Error(`${BUNDLE} is missing: run "npx nx build gateway" first`);
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '-r', join(__dirname, 'gc-on-signal.js'), BUNDLE],
+      {
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    const gateway = new GatewayProcess(child, `http://127.0.0.1:${port}`);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${gateway.url}/health/live`)).ok) return gateway;
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null)
+        throw new Error(`gateway exited with ${child.exitCode} at start-up`);
+      if (Date.now() > deadline) throw new Error('gateway did not start within 20 s');
+      await sleep(100);
+    }
+  }
+
+  /** Heap used and RSS in bytes, after two full collections. */
+  async memoryAfterGc(): Promise<{ heapUsed: number; rss: number }> {
+    for (let i = 0; i < 2; i += 1) {
+      this.child.kill('SIGUSR2');
+      await sleep(300);
+    }
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const read = (name: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      if (!line) throw new Error(`metric ${name} missing`);
+      return Number(line.split(' ')[1]);
+    };
+    return {
+      heapUsed: read('agent_gateway_process_nodejs_heap_size_used_bytes'),
+      rss: read('agent_gateway_process_process_resident_memory_bytes'),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` at once. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
