@@ -1,58 +1,16 @@
-import { spawn } from 'node:child_process';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import {
+  mergeAcknowledged,
+  runAndKill,
+  type Acknowledged,
+} from '../../test-support/kill-after-acks';
 import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
 import { replayTranscript } from './transcript';
 import { encodeRecord } from './transcript-record';
 
 const THREADS = 8;
 const ROUNDS = 4;
-const WORKSPACE_ROOT = resolve(__dirname, '../../../../..');
-const CHILD = resolve(__dirname, '../../test-support/crash-writer.child.ts');
-
-/**
- * Runs the crash writer until it has acknowledged `killAfterAcks` messages, then SIGKILLs it
- * mid-stream. Resolves with every id it acknowledged, per thread.
- */
-async function runAndKill(
-  dataDir: string,
-  round: number,
-  killAfterAcks: number,
-): Promise<Map<string, string[]>> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', CHILD, dataDir, String(THREADS), String(round)],
-    {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, SWC_NODE_PROJECT: join(WORKSPACE_ROOT, 'tsconfig.base.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const acknowledged = new Map<string, string[]>();
-  let count = 0;
-  let buffered = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (_code, signal) => done({ signal })),
-  );
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      const [kind, threadId, id] = line.split(' ');
-      if (kind !== 'ack' || !threadId || !id) continue;
-      acknowledged.set(threadId, [...(acknowledged.get(threadId) ?? []), id]);
-      count += 1;
-      if (count === killAfterAcks) child.kill('SIGKILL');
-    }
-  });
-  const { signal } = await exited;
-  if (signal !== 'SIGKILL')
-    throw new Error(`crash writer ended by itself (${String(signal)}): ${stderr}`);
-  return acknowledged;
-}
 
 describe('transcripts survive SIGKILL at any moment', () => {
   let dataDir: string;
@@ -66,12 +24,15 @@ describe('transcripts survive SIGKILL at any moment', () => {
   });
 
   it(`keeps every acknowledged message readable across ${ROUNDS} kills of a busy writer`, async () => {
-    const acknowledged = new Map<string, string[]>();
+    const acknowledged: Acknowledged = new Map();
     for (let round = 1; round <= ROUNDS; round += 1) {
       // Different kill points each round; the property must hold at all of them.
-      const acks = await runAndKill(dataDir, round, 40 + round * 37);
-      for (const [threadId, ids] of acks)
-        acknowledged.set(threadId, [...(acknowledged.get(threadId) ?? []), ...ids]);
+      const acks = await runAndKill(
+        'crash-writer.child.ts',
+        [dataDir, String(THREADS), String(round)],
+        40 + round * 37,
+      );
+      mergeAcknowledged(acknowledged, acks);
 
       const files = await readdir(join(dataDir, 'threads'));
       for (const file of files) {
