@@ -1,5 +1,5 @@
 import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
-import { TestRedisServer } from '../../test-support/redis-server';
+import { TestRedisServer, freePort } from '../../test-support/redis-server';
 import { startWorkflowApp, type WorkflowTestApp } from '../../test-support/workflow-test-app';
 import { HistoryCache } from './history.cache';
 
@@ -133,5 +133,33 @@ describe('chat workflow with a Redis that hangs (SIGSTOP) and comes back (SIGCON
       );
     }
     await expect(cache.ping()).rejects.toThrow();
+  });
+});
+
+describe('chat workflow started while Redis is unreachable', () => {
+  it('starts within the Redis limit and serves chats from files', async () => {
+    const dataDir = await makeTempDir('no-redis');
+    const started = Date.now();
+    const app = await startWorkflowApp({
+      dataDir,
+      redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      redisTimeoutMs: REDIS_TIMEOUT_MS,
+    });
+    try {
+      expect(Date.now() - started).toBeLessThan(REDIS_TIMEOUT_MS + 2000);
+      const alice = app.connect('alice');
+      const { threadId } = await app.service.send(alice, { text: 'hello', clientMessageId: 'c1' });
+      await expect(
+        app.service.send(alice, { text: 'hello', clientMessageId: 'c1' }),
+      ).resolves.toMatchObject({
+        threadId,
+      });
+      const history = await app.service.history(alice, { threadId });
+      expect(history.messages[0]?.text).toBe('hello');
+      await expect(app.app.get(HistoryCache).ping()).rejects.toThrow();
+    } finally {
+      await app.close();
+      await removeTempDir(dataDir);
+    }
   });
 });
