@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startGateway, type RunningGateway } from './support/gateway-harness';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('the web chat page in a real browser', () => {
+  let gateway: RunningGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`,
+      );
+    }
+    gateway = await startGateway();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  it('asks the assistant, streams its steps, answers 14, and shows the conversation again after a reload', async () => {
+    const page = await browser.newPage();
+    await page.goto(gateway.url);
+    await page.locator('#status.online').waitFor({ timeout: 10_000 });
+
+    await page.fill('#text', 'what is 2+3*4');
+    await page.click('#send');
+    const answer = page.locator('.msg.assistant').last();
+    await answer.waitFor({ timeout: 10_000 });
+    await expect(answer.textContent()).resolves.toContain('14');
+    const steps = await page.locator('.msg.step').allTextContents();
+    expect(steps[0]).toBe('▶ assistant started');
+    expect(steps.some((step) => step.includes('calculator'))).toBe(true);
+    if (process.env.CHAT_PAGE_SCREENSHOT)
+      await page.screenshot({ path: process.env.CHAT_PAGE_SCREENSHOT });
+
+    await page.reload();
+    await page.locator('#status.online').waitFor({ timeout: 10_000 });
+    await page.locator('.msg.assistant').first().waitFor({ timeout: 10_000 });
+    const texts = await page.locator('.msg.user, .msg.assistant').allTextContents();
+    expect(texts[0]).toBe('what is 2+3*4');
+    expect(texts[1]).toContain('14');
+  }, 40_000);
+});
