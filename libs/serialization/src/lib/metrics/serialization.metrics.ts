@@ -12,7 +12,7 @@ export interface PoolProbe {
 
 const PATHS: readonly SerializationPath[] = ['inline', 'worker', 'sliced'];
 /** A power of two, so that sampling is a mask. */
-export const INLINE_SAMPLE = 16;
+export const INLINE_SAMPLE = 64;
 
 /**
  * Prometheus metrics of the serialization lib. Labels are bounded enums. A second serializer
@@ -39,7 +39,7 @@ export class SerializationMetrics {
       existing('agent_gateway_serialization_duration_seconds') ??
       new Histogram({
         name: 'agent_gateway_serialization_duration_seconds',
-        help: 'Time from serialize() to its result, by path; path="inline" is a 1-in-16 sample.',
+        help: 'Time from serialize() to its result, by path; path="inline" is a 1-in-64 sample.',
         labelNames: ['path'],
         buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers: [registry],

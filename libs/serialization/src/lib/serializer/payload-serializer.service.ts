@@ -84,7 +84,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
 
   /** The inline result, or the budgeted conversion that tells which path to take instead. */
   private fastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
-    // Timing every small event would cost more than converting it: one in 16 is timed.
+    // Timing every small event would cost more than converting it: one in 64 is timed.
     const sampled = this.metrics.countInline();
     const started = sampled ? performance.now() : 0;
     let result: SerializedPayload | BudgetedJson | OverBudget;
