@@ -10,4 +10,3 @@ export { AgentRegistry } from './lib/registry/agent-registry.service';
 export { ToolRegistry } from './lib/registry/tool-registry.service';
 export { evaluateExpression, ExpressionError } from './lib/tools/calculator/expression-parser';
 export * from './lib/contracts/tool-failure.error';
-export * from './lib/config/engine-options-from-env';

@@ -38,6 +38,14 @@ export class AppModule {
           toolTimeoutMs: config.TOOL_TIMEOUT_MS,
           maxConcurrentRuns: config.MAX_CONCURRENT_RUNS,
           maxRunsPerUser: config.MAX_RUNS_PER_USER,
+          maxQueuedRuns: config.MAX_QUEUED_RUNS,
+          queueWaitMs: config.RUN_QUEUE_WAIT_MS,
+          breaker: {
+            errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENTAGE,
+            volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+            resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+            rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
+          },
           shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
           enableLoadtestAgent: config.ENABLE_LOADTEST_AGENT,
           ...(config.LLM_BASE_URL

@@ -1,4 +1,3 @@
-import { agentEngineOptionsFromEnv, DEFAULT_LLM_MODEL } from './engine-options-from-env';
 import { DEFAULT_ENGINE_OPTIONS, resolveEngineOptions } from './engine-options';
 
 describe('engine options', () => {
@@ -29,39 +28,5 @@ describe('engine options', () => {
     expect(
       resolveEngineOptions({ llm: { baseUrl: 'http://h/v1/', model: 'm' } }).llm?.baseUrl,
     ).toBe('http://h/v1');
-  });
-
-  it('reads the environment variables of the contract', () => {
-    expect(
-      agentEngineOptionsFromEnv({
-        AGENT_TIMEOUT_MS: '1000',
-        TOOL_TIMEOUT_MS: '200',
-        ENABLE_LOADTEST_AGENT: '1',
-        LLM_BASE_URL: 'http://127.0.0.1:8080/v1',
-        LLM_API_KEY: 'k',
-        LLM_MODEL: 'm',
-        MAX_RUNS_PER_USER: '',
-      }),
-    ).toEqual({
-      agentTimeoutMs: 1000,
-      toolTimeoutMs: 200,
-      breaker: {},
-      enableLoadtestAgent: true,
-      llm: { baseUrl: 'http://127.0.0.1:8080/v1', apiKey: 'k', model: 'm' },
-    });
-  });
-
-  it('leaves llm out without LLM_BASE_URL and defaults the model with it', () => {
-    expect(agentEngineOptionsFromEnv({}).llm).toBeUndefined();
-    expect(agentEngineOptionsFromEnv({ LLM_BASE_URL: 'https://api.example.com/v1' }).llm).toEqual({
-      baseUrl: 'https://api.example.com/v1',
-      model: DEFAULT_LLM_MODEL,
-    });
-  });
-
-  it('lists every bad variable at once', () => {
-    expect(() =>
-      agentEngineOptionsFromEnv({ AGENT_TIMEOUT_MS: 'soon', ENABLE_LOADTEST_AGENT: 'yes' }),
-    ).toThrow(/AGENT_TIMEOUT_MS[\s\S]*ENABLE_LOADTEST_AGENT/);
   });
 });
