@@ -1,15 +1,17 @@
 import { decodeEnvelope, type EventEnvelope } from '@agent-gateway/events';
 import type { GatewaySocket } from '../connections/gateway-socket';
 import type { DeliveryMetrics } from '../metrics/delivery.metrics';
+import type { RealtimeOptions } from '../realtime.options';
 
-export interface OutboxOptions {
-  sendTimeoutMs: number;
-  sendRetryBaseMs: number;
-  sendRetryMaxMs: number;
-  connectionFailureThreshold: number;
-  maxOutboxEvents: number;
-  maxBatchEvents: number;
-}
+export type OutboxOptions = Pick<
+  RealtimeOptions,
+  | 'sendTimeoutMs'
+  | 'sendRetryBaseMs'
+  | 'sendRetryMaxMs'
+  | 'connectionFailureThreshold'
+  | 'maxOutboxEvents'
+  | 'maxBatchEvents'
+>;
 
 export type CutOffReason = 'unacknowledged' | 'outbox_full';
 
