@@ -187,6 +187,32 @@ describe.each(STORAGE_MODES)(
       expect(raw).toEqual(oneTo(302));
     });
 
+    it('batches what queued up during a send into one agent:events under one acknowledgement', async () => {
+      gateway = await startGateway({ ...storage, ENABLE_LOADTEST_AGENT: '1' });
+      const socket = await connect('alice');
+      const batches: number[] = [];
+      const received: number[] = [];
+      const slowAck = (envelopes: Array<{ seq: number }>, ack: () => void): void => {
+        batches.push(envelopes.length);
+        received.push(...envelopes.map((e) => e.seq));
+        setTimeout(ack, 30);
+      };
+      socket.on('agent:event', (envelope, ack) => slowAck([envelope], ack));
+      socket.on('agent:events', (envelopes, ack) => slowAck(envelopes, ack));
+      await startLoadtest(socket, { events: 200, intervalMs: 0 });
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (received.length >= 202) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 20);
+      });
+      expect(received).toEqual(oneTo(202));
+      expect(batches.length).toBeLessThan(50);
+      expect(Math.max(...batches)).toBeGreaterThan(1);
+    });
+
     it('evicts the oldest connection of a user past MAX_CONNECTIONS_PER_USER, telling it why', async () => {
       gateway = await startGateway({
         ...storage,
