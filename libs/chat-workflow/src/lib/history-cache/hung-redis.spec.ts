@@ -1,5 +1,5 @@
 import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
-import { TestRedisServer, freePort } from '../../test-support/redis-server';
+import { TestRedisServer, freePort } from '@agent-gateway/test-support';
 import { startWorkflowApp, type WorkflowTestApp } from '../../test-support/workflow-test-app';
 import { HistoryCache } from './history.cache';
 
