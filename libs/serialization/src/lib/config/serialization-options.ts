@@ -22,6 +22,8 @@ export interface SerializationOptions {
   recipeModules?: string[];
   /** Longest stretch the sliced encoder works on the event loop before it yields. */
   sliceMs?: number;
+  /** How often an idle pool runs a tiny probe task, so that `isHealthy` stays true to fact. */
+  healthProbeMs?: number;
 }
 
 export type ResolvedSerializationOptions = Required<Omit<SerializationOptions, 'workerFilename'>> &
@@ -42,6 +44,7 @@ export const DEFAULT_MAX_QUEUE = 256;
 export const DEFAULT_MAX_STRING_CHARS = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_SLICE_MS = 4;
+export const DEFAULT_HEALTH_PROBE_MS = 5000;
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -66,6 +69,7 @@ export function resolveSerializationOptions(
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     recipeModules: options.recipeModules ?? [],
     sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+    healthProbeMs: options.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS,
     workerFilename: options.workerFilename,
   };
   requirePositiveInteger('poolSize', resolved.poolSize);
@@ -76,6 +80,7 @@ export function resolveSerializationOptions(
   requirePositiveInteger('maxStringChars', resolved.maxStringChars);
   requirePositiveInteger('maxDepth', resolved.maxDepth);
   requirePositiveInteger('sliceMs', resolved.sliceMs);
+  requirePositiveInteger('healthProbeMs', resolved.healthProbeMs);
   if (resolved.inlineThresholdBytes > resolved.maxEventBytes) {
     throw new Error(
       `Serialization: inlineThresholdBytes (${resolved.inlineThresholdBytes}) must not exceed ` +

@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import type { JsonValue } from '@agent-gateway/events';
+import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import {
   SERIALIZATION_OPTIONS,
@@ -25,6 +26,11 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   private readonly logger = new Logger(SerializationWorkerPool.name);
   private readonly piscina: Piscina<SerializeTask, SerializeTaskResult>;
   private closed: Promise<void> | undefined;
+  /** What the last task or probe showed; optimistic until one says otherwise. */
+  private canRunTasks = true;
+  private lastSuccessAt = 0;
+  private probing = false;
+  private readonly probeTimer: NodeJS.Timeout;
 
   constructor(
     @Inject(SERIALIZATION_OPTIONS) private readonly options: ResolvedSerializationOptions,
@@ -51,8 +57,13 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     });
     // Without a listener, an error event from a dying worker would take the process down.
     this.piscina.on('error', (error: unknown) => {
-      this.logger.error(`Serialization worker failed: ${describe(error)}`);
+      this.canRunTasks = false;
+      this.logger.error(`Serialization worker failed: ${describe(error)}${hint(error)}`);
     });
+    // A pool that cannot run tasks must show in readiness even when no large payload comes
+    // along to find out, and must show recovery the same way: probe when traffic is silent.
+    this.probeTimer = setInterval(() => void this.probe(), options.healthProbeMs);
+    this.probeTimer.unref();
     metrics.watchPool({
       queueDepth: () => this.piscina.queueSize,
       utilization: () => this.piscina.utilization,
@@ -60,9 +71,13 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     });
   }
 
-  /** True while the pool is open and has at least one live worker thread to run a task. */
+  /**
+   * True while the pool is open, has a live worker thread, and the last task or probe it ran
+   * succeeded. A worker that cannot even load fails every task while piscina keeps respawning
+   * it; a probe task every `healthProbeMs` without other successes notices, and notices recovery.
+   */
   isHealthy(): boolean {
-    return this.closed === undefined && this.piscina.threads.length > 0;
+    return this.closed === undefined && this.piscina.threads.length > 0 && this.canRunTasks;
   }
 
   get queueDepth(): number {
@@ -83,7 +98,9 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
         return { kind: 'truncated', reason: 'overloaded' };
       }
       try {
-        return toOutcome(await this.piscina.run({ value }, { signal }));
+        const outcome = toOutcome(await this.piscina.run({ value }, { signal }));
+        this.succeeded();
+        return outcome;
       } catch (error: unknown) {
         if (signal.aborted) return abortedOutcome(signal);
         if (this.closed !== undefined || isQueueFull(error)) {
@@ -91,7 +108,7 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
         }
         this.metrics.countWorkerCrash();
         this.logger.warn(
-          `Serialization task lost (attempt ${attempt} of 2): ${describe(error)}` +
+          `Serialization task lost (attempt ${attempt} of 2): ${describe(error)}${hint(error)}` +
             (attempt < 2 ? '; retrying on a fresh worker' : '; giving up on this payload'),
         );
         if (attempt >= 2) return { kind: 'truncated', reason: 'unserializable' };
@@ -109,10 +126,33 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
 
   /** Idempotent. Tasks still queued or running reject inside piscina and resolve as truncated. */
   close(): Promise<void> {
+    clearInterval(this.probeTimer);
     this.closed ??= this.piscina.destroy().catch((error: unknown) => {
       this.logger.warn(`Serialization pool did not close cleanly: ${describe(error)}`);
     });
     return this.closed;
+  }
+
+  private succeeded(): void {
+    this.canRunTasks = true;
+    this.lastSuccessAt = performance.now();
+  }
+
+  private async probe(): Promise<void> {
+    const recentlySucceeded = performance.now() - this.lastSuccessAt < this.options.healthProbeMs;
+    if (this.probing || this.closed !== undefined || recentlySucceeded) return;
+    this.probing = true;
+    try {
+      await this.piscina.run(
+        { value: null },
+        { signal: AbortSignal.timeout(this.options.timeoutMs) },
+      );
+      this.succeeded();
+    } catch {
+      this.canRunTasks = this.closed === undefined ? false : this.canRunTasks;
+    } finally {
+      this.probing = false;
+    }
   }
 }
 
@@ -125,6 +165,18 @@ function toOutcome(result: SerializeTaskResult): PoolOutcome {
 
 function isQueueFull(error: unknown): boolean {
   return error instanceof Error && /queue is at limit/i.test(error.message);
+}
+
+/** What to do about the failures a deployment, rather than a payload, causes. */
+function hint(error: unknown): string {
+  const message = describe(error);
+  if (/Cannot find module|No handler function exported/.test(message)) {
+    return (
+      '. The worker script is missing or exports no handler: build it as its own entry and ' +
+      'pass its path as workerFilename (see libs/serialization/README.md, "Where the worker is")'
+    );
+  }
+  return '';
 }
 
 function describe(error: unknown): string {

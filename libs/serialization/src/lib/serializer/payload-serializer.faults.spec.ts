@@ -191,6 +191,28 @@ describe('PayloadSerializer limits and faults', () => {
     });
   });
 
+  describe('missing worker script', () => {
+    it('answers with the truncation marker and reports the pool unhealthy', async () => {
+      const compiled = await compileSerializer({
+        poolSize: 1,
+        timeoutMs: 200,
+        healthProbeMs: 50,
+        workerFilename: '/nonexistent/serialization-worker.js',
+        skipWarmUp: true,
+      });
+
+      const result = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
+
+      expect(result).toMatchObject({ encoding: 'truncated', value: { truncated: true } });
+      // The failing start or the next probe (every 50 ms) tells; allow a busy machine 40 probes.
+      for (let probe = 0; probe < 40 && compiled.serializer.isHealthy(); probe++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(compiled.serializer.isHealthy()).toBe(false);
+      await compiled.moduleRef.close();
+    });
+  });
+
   describe('queue bound', () => {
     it('answers overloaded at once when maxQueue tasks already wait for a worker', async () => {
       const compiled = await compileSerializer({

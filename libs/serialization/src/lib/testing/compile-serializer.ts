@@ -16,8 +16,9 @@ export interface CompiledSerializer {
  * prom-client `Registry`. Every spec closes `moduleRef`, which shuts the pool down.
  */
 export async function compileSerializer(
-  options: SerializationOptions = {},
+  options: SerializationOptions & { skipWarmUp?: boolean } = {},
 ): Promise<CompiledSerializer> {
+  const { skipWarmUp = false, ...serializationOptions } = options;
   const registry = new Registry();
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -27,13 +28,13 @@ export async function compileSerializer(
         providers: [{ provide: Registry, useValue: registry }],
         exports: [Registry],
       },
-      SerializationModule.forRoot(options),
+      SerializationModule.forRoot(serializationOptions),
     ],
   }).compile();
   moduleRef.enableShutdownHooks();
   await moduleRef.init();
   const serializer = moduleRef.get(PayloadSerializer);
-  await whenWorkersServe(serializer);
+  if (!skipWarmUp) await whenWorkersServe(serializer);
   return { moduleRef, serializer, registry };
 }
 
