@@ -1,0 +1,147 @@
+/**
+ * Durable events delivered per second to clients that acknowledge them. Beside it, in the same
+ * run: a bare socket.io server sending the same number of events unacknowledged, and with one
+ * acknowledgement per event (what the gateway's batching is there to avoid).
+ *
+ *   npx nx build gateway
+ *   node -r @swc-node/register tools/benchmarks/realtime/delivery-throughput.bench.ts [events] [rounds]
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { GatewayProcess, percentile } from '../support/gateway-process';
+
+const EVENTS = Number(process.argv[2] ?? 5000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const BYTES = 100;
+
+function connect(url: string, userId: string): Promise<Socket> {
+  const socket = io(url, {
+    auth: { userId },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Resolves when `socket` has received (and acknowledged) `count` distinct durable seqs of a thread. */
+function receiveAll(socket: Socket, count: number): Promise<void> {
+  const seen = new Set<number>();
+  return new Promise((resolve) => {
+    const receive = (
+      envelopes: Array<{ seq: number; ephemeral?: boolean }>,
+      ack?: () => void,
+    ): void => {
+      ack?.();
+      for (const envelope of envelopes) if (!envelope.ephemeral) seen.add(envelope.seq);
+      if (seen.size >= count) {
+        socket.off('agent:event');
+        socket.off('agent:events');
+        resolve();
+      }
+    };
+    socket.on('agent:event', (envelope: { seq: number }, ack?: () => void) =>
+      receive([envelope], ack),
+    );
+    socket.on('agent:events', (envelopes: Array<{ seq: number }>, ack?: () => void) =>
+      receive(envelopes, ack),
+    );
+  });
+}
+
+async function baseline(acked: boolean): Promise<number[]> {
+  const port = 39_301;
+  const server = fork(join(__dirname, 'plain-emit-server.js'), {
+    env: { ...process.env, PORT: String(port) },
+  });
+  await new Promise((resolve) => server.once('message', resolve));
+  const socket = await connect(`http://127.0.0.1:${port}`, 'baseline');
+  const rates: number[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const received = receiveAll(socket, EVENTS);
+      const startedAt = performance.now();
+      await socket.timeout(120_000).emitWithAck('burst', { count: EVENTS, bytes: BYTES, acked });
+      await received;
+      rates.push(EVENTS / ((performance.now() - startedAt) / 1000));
+    }
+  } finally {
+    socket.close();
+    server.kill('SIGTERM');
+  }
+  return rates;
+}
+
+async function gatewayRates(subscribers: number): Promise<number[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
+  const gateway = await GatewayProcess.start(
+    {
+      DATA_DIR: dataDir,
+      ENABLE_LOADTEST_AGENT: '1',
+      MAX_CONNECTIONS_PER_USER: String(subscribers + 1),
+    },
+    39_302,
+  );
+  const rates: number[] = [];
+  try {
+    const sockets = await Promise.all(
+      Array.from({ length: subscribers }, () => connect(gateway.url, 'reader')),
+    );
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const [sender, ...others] = sockets;
+      const total = EVENTS + 2;
+      const startedAt = performance.now();
+      const first = receiveAll(sender, total);
+      const reply = (await sender.timeout(30_000).emitWithAck('chat:send', {
+        text: 'throughput',
+        agent: 'loadtest',
+        options: { events: EVENTS, payloadBytes: BYTES },
+      })) as { ok: boolean; threadId: string };
+      if (!reply.ok) throw new Error(`chat:send refused: ${JSON.stringify(reply)}`);
+      const rest = others.map(async (socket) => {
+        const all = receiveAll(socket, total);
+        await socket
+          .timeout(30_000)
+          .emitWithAck('thread:subscribe', { threadId: reply.threadId, afterSeq: 0 });
+        await all;
+      });
+      await Promise.all([first, ...rest]);
+      rates.push((total * subscribers) / ((performance.now() - startedAt) / 1000));
+    }
+    for (const socket of sockets) socket.close();
+  } finally {
+    await gateway.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rates;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+async function main(): Promise<void> {
+  const unacked = median(await baseline(false));
+  const perEventAcks = median(await baseline(true));
+  const gatewayOne = median(await gatewayRates(1));
+  const gatewayTen = median(await gatewayRates(10));
+  const row = (label: string, rate: number): string =>
+    `| ${label} | ${Math.round(rate).toLocaleString('en')} | ${(rate / unacked).toFixed(2)} |`;
+  console.log(`\n${EVENTS} events of ${BYTES} characters, median of ${ROUNDS} rounds`);
+  console.log('| delivery | events/s received | vs bare unacknowledged |\n| --- | --- | --- |');
+  console.log(row('bare socket.io, unacknowledged (baseline)', unacked));
+  console.log(row('bare socket.io, one acknowledgement per event (baseline)', perEventAcks));
+  console.log(row('gateway: agent run, log, acknowledged batches, 1 subscriber', gatewayOne));
+  console.log(row('gateway: same, 10 subscribers (events/s summed)', gatewayTen));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
