@@ -57,7 +57,9 @@ async function printLargeStates(): Promise<void> {
   );
   console.log('| state | mode | p99 | max | wall | result |');
   console.log('| ---: | --- | ---: | ---: | ---: | --- |');
-  for (const row of await runLargeStates()) {
+  const rows = await runLargeStates();
+  rows.sort((a, b) => a.sizeMb - b.sizeMb);
+  for (const row of rows) {
     console.log(
       `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
         `${fixed(row.delay.wallMs, 0)} | ${row.outcome} |`,
