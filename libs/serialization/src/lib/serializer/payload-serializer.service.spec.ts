@@ -66,6 +66,18 @@ describe('PayloadSerializer', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('exposes queue depth, pool utilisation and live threads under the documented names', async () => {
+      const text = await compiled.registry.metrics();
+
+      expect(text).toContain('agent_gateway_serialization_queue_depth 0');
+      expect(text).toMatch(/agent_gateway_serialization_pool_utilization_ratio [0-9.e-]+/);
+      expect(text).toContain('agent_gateway_serialization_pool_threads 1');
+      expect(text).toContain('# TYPE agent_gateway_serialization_duration_seconds histogram');
+      expect(text).toContain('# TYPE agent_gateway_serialization_truncated_total counter');
+    });
+  });
+
   describe('worker path', () => {
     it('builds a deferred value in a worker thread, not on the main thread', async () => {
       const result = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
