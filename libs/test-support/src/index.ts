@@ -1,1 +1,2 @@
 export * from './lib/test-redis-server';
+export * from './lib/fake-chat-completions.server';

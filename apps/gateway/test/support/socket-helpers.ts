@@ -68,6 +68,8 @@ export function request(
  */
 export class EventRecorder {
   readonly received: DecodedEventEnvelope[] = [];
+  /** As they came off the wire, binary payloads undecoded. */
+  readonly raw: EventEnvelope[] = [];
   deliveries = 0;
   acknowledged = 0;
   withholdAcks = false;
@@ -117,6 +119,7 @@ export class EventRecorder {
 
   private deliver(envelopes: EventEnvelope[], ack: (() => void) | undefined): void {
     this.deliveries += 1;
+    this.raw.push(...envelopes);
     this.received.push(...envelopes.map((e) => decodeEnvelope(e)));
     if (!this.withholdAcks && ack) {
       ack();

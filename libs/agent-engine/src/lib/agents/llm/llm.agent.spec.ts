@@ -9,7 +9,7 @@ import {
   streamText,
   textChunk,
   toolCallChunk,
-} from '../../../test-support/fake-chat-completions.server';
+} from '@agent-gateway/test-support';
 import { lifecycleViolations } from '../../../test-support/lifecycle-assertions';
 import { RecordingSink } from '../../../test-support/recording-sink';
 
