@@ -78,7 +78,8 @@ const environmentSchema = z.object({
   MAX_TOTAL_CONNECTIONS: wholeNumber('MAX_TOTAL_CONNECTIONS', 10_000, 1),
   MAX_MESSAGE_CHARS: wholeNumber('MAX_MESSAGE_CHARS', 32_000, 1),
   MAX_PACKET_BYTES: wholeNumber('MAX_PACKET_BYTES', 1 * MiB, 1024),
-  MAX_EVENT_BYTES: wholeNumber('MAX_EVENT_BYTES', 8 * MiB, 1024),
+  // Not below 64 KiB: payloads up to 16 KiB are serialized inline and must fit.
+  MAX_EVENT_BYTES: wholeNumber('MAX_EVENT_BYTES', 8 * MiB, 64 * 1024),
   EVENT_RETENTION: wholeNumber('EVENT_RETENTION', 1000, 1),
   EVENT_RETENTION_MS: wholeNumber('EVENT_RETENTION_MS', 60 * 60 * 1000, 1000),
   AGENT_TIMEOUT_MS: wholeNumber('AGENT_TIMEOUT_MS', 30_000, 1),

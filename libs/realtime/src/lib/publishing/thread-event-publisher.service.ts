@@ -35,7 +35,10 @@ export class ThreadEventPublisher implements AgentEventSink {
       type: event.type,
       ts: Date.now(),
     };
-    const serialized = await this.serializer.serialize(event.payload);
+    // Most events are small: the synchronous fast path spares them a promise round trip.
+    const serialized =
+      this.serializer.serializeInline(event.payload) ??
+      (await this.serializer.serialize(event.payload));
     const body =
       serialized.encoding === 'json-bytes'
         ? { payload: serialized.bytes, payloadEncoding: 'json' as const }

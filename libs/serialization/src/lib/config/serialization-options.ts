@@ -51,18 +51,16 @@ export function defaultPoolSize(): number {
 }
 
 /**
- * Fills defaults and checks every number once, at start-up. `timeoutMs` and `maxEventBytes`
- * fall back to `SERIALIZATION_TIMEOUT_MS` and `MAX_EVENT_BYTES` from the environment.
+ * Fills defaults and checks every number once, at start-up. The environment is the app's to
+ * read (one configuration module); this lib takes only what it is given.
  */
 export function resolveSerializationOptions(
   options: SerializationOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
 ): ResolvedSerializationOptions {
   const resolved: ResolvedSerializationOptions = {
     poolSize: options.poolSize ?? defaultPoolSize(),
-    timeoutMs: options.timeoutMs ?? fromEnv(env, 'SERIALIZATION_TIMEOUT_MS') ?? DEFAULT_TIMEOUT_MS,
-    maxEventBytes:
-      options.maxEventBytes ?? fromEnv(env, 'MAX_EVENT_BYTES') ?? DEFAULT_MAX_EVENT_BYTES,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
     inlineThresholdBytes: options.inlineThresholdBytes ?? DEFAULT_INLINE_THRESHOLD_BYTES,
     maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
     maxStringChars: options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS,
@@ -88,16 +86,6 @@ export function resolveSerializationOptions(
     );
   }
   return resolved;
-}
-
-function fromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`${name} must be a positive integer (got "${raw}"); fix or unset it.`);
-  }
-  return value;
 }
 
 function requirePositiveInteger(name: string, value: number): void {
