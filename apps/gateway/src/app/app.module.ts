@@ -77,6 +77,7 @@ export class AppModule {
           redisTimeoutMs: config.REDIS_TIMEOUT_MS,
           fileTimeoutMs: config.FILE_TIMEOUT_MS,
           maxMessageChars: config.MAX_MESSAGE_CHARS,
+          dedupTtlMs: config.DEDUP_TTL_MS,
         }),
       ],
       controllers: [WebController],
