@@ -29,9 +29,14 @@ interface Envelope {
 interface Follower {
   socket: Socket;
   threadId?: string;
-  seen: Set<number>;
+  /** Durable seqs by thread: a new thread's first events arrive before chat:send names it. */
+  seenByThread: Map<string, Set<number>>;
   ended: boolean;
   resumeMs?: number;
+}
+
+function seenOf(follower: Follower): Set<number> {
+  return follower.seenByThread.get(follower.threadId ?? '') ?? new Set();
 }
 
 function connect(url: string, userId: string): Promise<Socket> {
@@ -48,10 +53,12 @@ function connect(url: string, userId: string): Promise<Socket> {
 }
 
 function follow(socket: Socket): Follower {
-  const follower: Follower = { socket, seen: new Set(), ended: false };
+  const follower: Follower = { socket, seenByThread: new Map(), ended: false };
   const receive = (envelope: Envelope): void => {
-    if (envelope.ephemeral || envelope.threadId !== follower.threadId) return;
-    follower.seen.add(envelope.seq);
+    if (envelope.ephemeral) return;
+    const seen = follower.seenByThread.get(envelope.threadId) ?? new Set<number>();
+    follower.seenByThread.set(envelope.threadId, seen);
+    seen.add(envelope.seq);
     if (envelope.type === 'agent_completed' || envelope.type === 'agent_error')
       follower.ended = true;
   };
@@ -73,7 +80,8 @@ async function dropAndResume(followers: Follower[]): Promise<number[]> {
     (follower) =>
       new Promise<void>((resolve) => {
         follower.socket.once('connect', () => {
-          const afterSeq = follower.seen.size === 0 ? 0 : Math.max(...follower.seen);
+          const seen = seenOf(follower);
+          const afterSeq = seen.size === 0 ? 0 : Math.max(...seen);
           void follower.socket
             .timeout(30_000)
             .emitWithAck('thread:subscribe', {
@@ -121,8 +129,8 @@ async function measureGateway(): Promise<{ times: number[]; lost: number; incomp
     const deadline = Date.now() + 60_000;
     while (followers.some((f) => !f.ended) && Date.now() < deadline) await sleep(200);
     const expected = EVENTS + 2;
-    const lost = followers.reduce((sum, f) => sum + (expected - f.seen.size), 0);
-    const incomplete = followers.filter((f) => f.seen.size !== expected).length;
+    const lost = followers.reduce((sum, f) => sum + (expected - seenOf(f).size), 0);
+    const incomplete = followers.filter((f) => seenOf(f).size !== expected).length;
     return { times, lost, incomplete };
   } finally {
     for (const follower of followers) follower.socket.close();
