@@ -32,6 +32,7 @@ export class ConnectionOutbox {
   private attempts = 0;
   private consecutiveFailures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly pendingProgress = new Map<string, EventEnvelope<'agent_progress'>>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -89,6 +90,7 @@ export class ConnectionOutbox {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.ackTimer);
     this.queue.length = 0;
     this.inFlight = null;
     this.pendingProgress.clear();
@@ -107,14 +109,20 @@ export class ConnectionOutbox {
     this.attempts += 1;
     (this.attempts === 1 ? this.metrics.eventsSent : this.metrics.eventsResent).inc(batch.length);
     const sentAt = performance.now();
-    const onAck = (error: Error | null): void => {
+    // Our own timer rather than socket.timeout(): socket.io keeps its ack timers running after a
+    // disconnect, holding the batch for the whole timeout; ours is cleared when the outbox closes.
+    clearTimeout(this.ackTimer);
+    this.ackTimer = setTimeout(() => {
+      if (!this.closed && this.inFlight === batch) this.onUnacknowledged(batch);
+    }, this.options.sendTimeoutMs);
+    const onAck = (): void => {
+      // A late acknowledgement of an earlier attempt confirms the same batch just as well.
       if (this.closed || this.inFlight !== batch) return;
-      if (error) this.onUnacknowledged(batch);
-      else this.onAcknowledged(batch, sentAt);
+      clearTimeout(this.ackTimer);
+      this.onAcknowledged(batch, sentAt);
     };
-    const emitter = this.socket.timeout(this.options.sendTimeoutMs);
-    if (batch.length === 1) emitter.emit('agent:event', batch[0], onAck);
-    else emitter.emit('agent:events', batch, onAck);
+    if (batch.length === 1) this.socket.emit('agent:event', batch[0], onAck);
+    else this.socket.emit('agent:events', batch, onAck);
   }
 
   private onAcknowledged(batch: EventEnvelope[], sentAt: number): void {
