@@ -78,6 +78,7 @@ export class AppModule {
           fileTimeoutMs: config.FILE_TIMEOUT_MS,
           maxMessageChars: config.MAX_MESSAGE_CHARS,
           dedupTtlMs: config.DEDUP_TTL_MS,
+          historyCacheMaxThreads: config.HISTORY_CACHE_MAX_THREADS,
         }),
       ],
       controllers: [WebController],

@@ -16,6 +16,8 @@ export interface ChatWorkflowOptions {
   defaultAgent?: string;
   /** How long a cached history lives without being touched. Default 1 h. */
   historyCacheTtlMs?: number;
+  /** Without Redis: threads whose history the in-memory cache keeps at most. Default 10 000. */
+  historyCacheMaxThreads?: number;
   /** Transcripts larger than this are read from disk every time instead of cached. Default 1 MiB. */
   maxCachedHistoryBytes?: number;
   /**
@@ -40,6 +42,7 @@ export const CHAT_WORKFLOW_DEFAULTS = {
   maxMessageChars: 32000,
   defaultAgent: 'assistant',
   historyCacheTtlMs: 60 * 60 * 1000,
+  historyCacheMaxThreads: 10_000,
   maxCachedHistoryBytes: 1024 * 1024,
   dedupTtlMs: 15 * 60 * 1000,
   redisKeyPrefix: 'agent-gateway',
@@ -64,6 +67,7 @@ export function resolveChatWorkflowOptions(
     'fileTimeoutMs',
     'maxMessageChars',
     'historyCacheTtlMs',
+    'historyCacheMaxThreads',
     'maxCachedHistoryBytes',
     'dedupTtlMs',
   ] as const) {

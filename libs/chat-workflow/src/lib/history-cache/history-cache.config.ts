@@ -4,9 +4,6 @@ import type { ResolvedChatWorkflowOptions } from '../chat-workflow.options';
 import type { RedisClient, RedisConnection } from '../redis/redis-connection';
 import { LruMap } from '../shared/lru-map';
 
-/** Threads whose history the in-memory cache keeps at most. */
-const IN_MEMORY_MAX_THREADS = 10_000;
-
 /**
  * Keyv's Redis adapter on the shared client. It borrows the client: `RedisConnection` owns and
  * closes it, so the cache manager's own disconnect on module destroy must not.
@@ -34,6 +31,6 @@ export function historyCacheConfig(
         useKeyPrefix: false,
         throwOnErrors: true,
       })
-    : new Keyv({ store: new LruMap<string, unknown>(IN_MEMORY_MAX_THREADS), namespace });
+    : new Keyv({ store: new LruMap<string, unknown>(options.historyCacheMaxThreads), namespace });
   return { stores: [store], ttl: options.historyCacheTtlMs };
 }

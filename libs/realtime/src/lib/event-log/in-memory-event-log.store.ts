@@ -10,6 +10,8 @@ interface ThreadLog {
 /** The embedded default: one process, no Redis. */
 export class InMemoryEventLogStore implements EventLogStore {
   private readonly threads = new Map<string, ThreadLog>();
+  /** Threads idle past retention: only their last seq is kept, so numbering never restarts. */
+  private readonly idleLastSeqs = new Map<string, number>();
 
   constructor(
     private readonly retention: number,
@@ -33,13 +35,13 @@ export class InMemoryEventLogStore implements EventLogStore {
   }
 
   async lastSeq(threadId: string): Promise<number> {
-    return this.threads.get(threadId)?.lastSeq ?? 0;
+    return this.threads.get(threadId)?.lastSeq ?? this.idleLastSeqs.get(threadId) ?? 0;
   }
 
   async sweep(now: number): Promise<number> {
     const cutoff = now - this.retentionMs;
     let dropped = 0;
-    for (const log of this.threads.values()) {
+    for (const [threadId, log] of this.threads) {
       const newest = log.events.at(-1);
       if (!newest) continue;
       // A thread idle past the retention window forgets its events (as a Redis key would expire)
@@ -48,6 +50,10 @@ export class InMemoryEventLogStore implements EventLogStore {
       while (drop < log.events.length - this.retention && log.events[drop].ts < cutoff) drop += 1;
       if (drop > 0) log.events.splice(0, drop);
       dropped += drop;
+      if (log.events.length === 0) {
+        this.threads.delete(threadId);
+        this.idleLastSeqs.set(threadId, log.lastSeq);
+      }
     }
     return dropped;
   }
@@ -55,7 +61,8 @@ export class InMemoryEventLogStore implements EventLogStore {
   private threadLog(threadId: string): ThreadLog {
     let log = this.threads.get(threadId);
     if (!log) {
-      log = { lastSeq: 0, events: [] };
+      log = { lastSeq: this.idleLastSeqs.get(threadId) ?? 0, events: [] };
+      this.idleLastSeqs.delete(threadId);
       this.threads.set(threadId, log);
     }
     return log;
