@@ -10,25 +10,12 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, type Socket } from 'socket.io-client';
-import { GatewayProcess, percentile } from '../support/gateway-process';
+import type { Socket } from 'socket.io-client';
+import { GatewayProcess, percentile, connectClient } from '../support/gateway-process';
 
 const EVENTS = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const BYTES = 100;
-
-function connect(url: string, userId: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { userId },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 /** Resolves when `socket` has received (and acknowledged) `count` distinct durable seqs of a thread. */
 function receiveAll(socket: Socket, count: number): Promise<void> {
@@ -61,7 +48,7 @@ async function baseline(acked: boolean): Promise<number[]> {
     env: { ...process.env, PORT: String(port) },
   });
   await new Promise((resolve) => server.once('message', resolve));
-  const socket = await connect(`http://127.0.0.1:${port}`, 'baseline');
+  const socket = await connectClient(`http://127.0.0.1:${port}`, 'baseline');
   const rates: number[] = [];
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -91,7 +78,7 @@ async function gatewayRates(subscribers: number): Promise<number[]> {
   const rates: number[] = [];
   try {
     const sockets = await Promise.all(
-      Array.from({ length: subscribers }, () => connect(gateway.url, 'reader')),
+      Array.from({ length: subscribers }, () => connectClient(gateway.url, 'reader')),
     );
     for (let round = 0; round < ROUNDS; round += 1) {
       const [sender, ...others] = sockets;

@@ -10,30 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io, type Socket } from 'socket.io-client';
-import { GatewayProcess, mib, pool } from '../support/gateway-process';
+import { GatewayProcess, mib, pool, connectClient } from '../support/gateway-process';
 
 const CYCLES = Number(process.argv[2] ?? 100_000);
 const THREADS = Number(process.argv[3] ?? 10_000);
 const PORT = 39_101;
 const RETENTION_MS = 2000;
 
-function connect(url: string, userId: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { userId },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 async function churnConnections(url: string, count: number): Promise<void> {
   await pool(count, 64, async (i) => {
-    const socket = await connect(url, `churn-${i % 5000}`);
+    const socket = await connectClient(url, `churn-${i % 5000}`);
     socket.close();
   });
 }
@@ -42,7 +28,7 @@ async function churnConnections(url: string, count: number): Promise<void> {
 async function churnThreads(url: string, count: number): Promise<void> {
   const workers = 40;
   const sockets = await Promise.all(
-    Array.from({ length: workers }, (_, i) => connect(url, `threads-${i}`)),
+    Array.from({ length: workers }, (_, i) => connectClient(url, `threads-${i}`)),
   );
   await pool(count, workers, async (i) => {
     const socket = sockets[i % workers];

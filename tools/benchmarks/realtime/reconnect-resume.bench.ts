@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io, type Socket } from 'socket.io-client';
-import { GatewayProcess, percentile, pool } from '../support/gateway-process';
+import type { Socket } from 'socket.io-client';
+import { GatewayProcess, percentile, pool, connectClient } from '../support/gateway-process';
 
 const CLIENTS = Number(process.argv[2] ?? 1000);
 const EVENTS = 40;
@@ -37,19 +37,6 @@ interface Follower {
 
 function seenOf(follower: Follower): Set<number> {
   return follower.seenByThread.get(follower.threadId ?? '') ?? new Set();
-}
-
-function connect(url: string, userId: string): Promise<Socket> {
-  const socket = io(url, {
-    auth: { userId },
-    transports: ['websocket'],
-    forceNew: true,
-    ...RECONNECT,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
 }
 
 function follow(socket: Socket): Follower {
@@ -114,7 +101,7 @@ async function measureGateway(): Promise<{ times: number[]; lost: number; incomp
   const followers: Follower[] = [];
   try {
     await pool(CLIENTS, 100, async (i) => {
-      const follower = follow(await connect(gateway.url, `resume-${i}`));
+      const follower = follow(await connectClient(gateway.url, `resume-${i}`, RECONNECT));
       const reply = (await follower.socket.timeout(30_000).emitWithAck('chat:send', {
         text: 'drill',
         agent: 'loadtest',
@@ -148,7 +135,9 @@ async function measureBaseline(): Promise<number[]> {
   const followers: Follower[] = [];
   try {
     await pool(CLIENTS, 100, async (i) => {
-      followers.push(follow(await connect(`http://127.0.0.1:${port}`, `baseline-${i}`)));
+      followers.push(
+        follow(await connectClient(`http://127.0.0.1:${port}`, `baseline-${i}`, RECONNECT)),
+      );
     });
     await sleep(500);
     return await dropAndResume(followers);

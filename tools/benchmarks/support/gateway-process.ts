@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'apps', 'gateway', 'main.js');
@@ -87,4 +88,22 @@ export async function pool(
       while (next < count) await task(next++);
     }),
   );
+}
+
+/** A socket.io-client over websocket, resolved once connected; no reconnection unless asked. */
+export function connectClient(
+  url: string,
+  userId: string,
+  options: Partial<ManagerOptions & SocketOptions> = { reconnection: false },
+): Promise<Socket> {
+  const socket = io(url, {
+    auth: { userId },
+    transports: ['websocket'],
+    forceNew: true,
+    ...options,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
 }
