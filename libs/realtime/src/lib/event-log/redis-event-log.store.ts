@@ -5,16 +5,22 @@ import { decodeSequenced, encodeUnsequenced } from './stored-envelope.codec';
 
 /** How long a thread's seq counter outlives its last event, so numbering never restarts. */
 const SEQ_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long an append remembers its event id, for retries of a reply that timed out. */
+const APPENDED_TTL_MS = 60_000;
 /** Old entries examined per append for trimming: bounds the work any one append does. */
 const TRIM_SCAN = 64;
 
 /**
  * Gives the next seq and stores the entry in one atomic step, then trims entries that are both
- * beyond the newest `retention` and older than the window. KEYS: seq counter, events zset.
- * ARGV: entry (`<ts>\n...`), retention, cutoff ts, events TTL ms, seq TTL ms.
+ * beyond the newest `retention` and older than the window. An event id appended before returns
+ * its first seq and stores nothing. KEYS: seq counter, events zset, the event id's marker.
+ * ARGV: entry (`<ts>\n...`), retention, cutoff ts, events TTL ms, seq TTL ms, marker TTL ms.
  */
 const APPEND_SCRIPT = `
+local appended = redis.call('GET', KEYS[3])
+if appended then return tonumber(appended) end
 local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
 redis.call('ZADD', KEYS[2], seq, seq .. '\\n' .. ARGV[1])
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
 if excess > 0 then
@@ -37,17 +43,22 @@ export class RedisEventLogStore implements EventLogStore {
     private readonly retentionMs: number,
   ) {}
 
-  async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
+  async append(
+    threadId: string,
+    envelope: UnsequencedEnvelope,
+    eventId: string,
+  ): Promise<EventEnvelope> {
     const entry = encodeUnsequenced(envelope);
     const seq = await this.redis.bounded('append', (client) =>
       client.eval(APPEND_SCRIPT, {
-        keys: [seqKey(threadId), eventsKey(threadId)],
+        keys: [seqKey(threadId), eventsKey(threadId), appendedKey(threadId, eventId)],
         arguments: [
           entry,
           String(this.retention),
           String(Date.now() - this.retentionMs),
           String(this.retentionMs),
           String(SEQ_TTL_MS),
+          String(APPENDED_TTL_MS),
         ],
       }),
     );
@@ -82,4 +93,8 @@ function seqKey(threadId: string): string {
 
 function eventsKey(threadId: string): string {
   return `agent-gateway:thread:{${threadId}}:events`;
+}
+
+function appendedKey(threadId: string, eventId: string): string {
+  return `agent-gateway:thread:{${threadId}}:appended:${eventId}`;
 }
