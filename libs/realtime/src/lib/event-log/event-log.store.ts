@@ -10,11 +10,7 @@ export type UnsequencedEnvelope = Omit<EventEnvelope, 'seq'>;
  * the last `eventRetentionMs`.
  */
 export interface EventLogStore {
-  /**
-   * `eventId` makes the append idempotent: appending the same id again (a retry after a reply
-   * that timed out) returns the event as first sequenced instead of storing it twice.
-   */
-  append(threadId: string, envelope: UnsequencedEnvelope, eventId: string): Promise<EventEnvelope>;
+  append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope>;
   /** Retained events with `seq > afterSeq`, oldest first, at most `limit`. */
   readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]>;
   lastSeq(threadId: string): Promise<number>;

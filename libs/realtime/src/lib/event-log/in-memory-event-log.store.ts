@@ -18,7 +18,6 @@ export class InMemoryEventLogStore implements EventLogStore {
     private readonly retentionMs: number,
   ) {}
 
-  /** In process an append cannot half-succeed, so nothing is ever retried: `eventId` is unused. */
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
     const log = this.threadLog(threadId);
     log.lastSeq += 1;

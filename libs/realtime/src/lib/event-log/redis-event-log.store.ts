@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { backOff } from 'exponential-backoff';
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
@@ -7,6 +9,12 @@ import { decodeSequenced, encodeUnsequenced } from './stored-envelope.codec';
 const SEQ_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** How long an append remembers its event id, for retries of a reply that timed out. */
 const APPENDED_TTL_MS = 60_000;
+const APPEND_RETRY = {
+  numOfAttempts: 4,
+  startingDelay: 100,
+  maxDelay: 1000,
+  jitter: 'full',
+} as const;
 /** Old entries examined per append for trimming: bounds the work any one append does. */
 const TRIM_SCAN = 64;
 
@@ -43,12 +51,19 @@ export class RedisEventLogStore implements EventLogStore {
     private readonly retentionMs: number,
   ) {}
 
-  async append(
-    threadId: string,
-    envelope: UnsequencedEnvelope,
-    eventId: string,
-  ): Promise<EventEnvelope> {
+  /**
+   * A Redis blip must not lose a durable event, so a failed append is tried again, with backoff
+   * and jitter. The event's id makes that safe: when the first attempt ran but its reply timed
+   * out, the script finds the id and returns the seq it gave, instead of storing the event twice.
+   */
+  async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
     const entry = encodeUnsequenced(envelope);
+    const eventId = randomUUID();
+    const seq = await backOff(() => this.appendOnce(threadId, entry, eventId), APPEND_RETRY);
+    return { ...envelope, seq } as EventEnvelope;
+  }
+
+  private async appendOnce(threadId: string, entry: Buffer, eventId: string): Promise<number> {
     const seq = await this.redis.bounded('append', (client) =>
       client.eval(APPEND_SCRIPT, {
         keys: [seqKey(threadId), eventsKey(threadId), appendedKey(threadId, eventId)],
@@ -62,7 +77,7 @@ export class RedisEventLogStore implements EventLogStore {
         ],
       }),
     );
-    return { ...envelope, seq: Number(seq) } as EventEnvelope;
+    return Number(seq);
   }
 
   async readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {

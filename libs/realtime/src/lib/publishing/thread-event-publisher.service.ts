@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { backOff } from 'exponential-backoff';
 import {
   ENVELOPE_VERSION,
   isDurableEventType,
@@ -51,15 +49,7 @@ export class ThreadEventPublisher implements AgentEventSink {
       await this.bus.publish({ ...unsequenced, seq, ephemeral: true } as EventEnvelope);
       return;
     }
-    // A Redis blip must not lose a durable event: retry, with one id so a retry after a reply
-    // that timed out finds the event already stored instead of storing it twice.
-    const eventId = randomUUID();
-    const sequenced = await backOff(() => this.log.append(event.threadId, unsequenced, eventId), {
-      numOfAttempts: 4,
-      startingDelay: 100,
-      maxDelay: 1000,
-      jitter: 'full',
-    });
+    const sequenced = await this.log.append(event.threadId, unsequenced);
     await this.bus.publish(sequenced);
   }
 }
