@@ -1,15 +1,15 @@
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
+import type { GatewaySocketClient } from '@agent-gateway/client';
 import {
   decodeEnvelope,
-  type ClientToServerEvents,
   type DecodedEventEnvelope,
   type EventEnvelope,
   type HandshakeAuth,
   type Reply,
-  type ServerToClientEvents,
+  type ClientToServerEvents,
 } from '@agent-gateway/events';
 
-export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type TestSocket = GatewaySocketClient;
 
 /** A raw socket.io-client connection, resolved once connected. */
 export async function connectAs(url: string, auth: HandshakeAuth): Promise<TestSocket> {

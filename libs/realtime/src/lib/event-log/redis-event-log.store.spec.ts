@@ -88,6 +88,24 @@ describe('RedisEventLogStore against a real Redis', () => {
     }
   });
 
+  it('closes its connections on shutdown even while Redis is paused with a command in flight', async () => {
+    const server = await TestRedisServer.start();
+    const redis = new RealtimeRedis({ ...options, redisUrl: server.url, redisTimeoutMs: 200 });
+    try {
+      await new RedisEventLogStore(redis, 10, 1000).lastSeq('t');
+      server.pause();
+      // A command in flight: a graceful close waits for its reply, which a paused Redis never sends.
+      const pending = redis.commands.get('agent-gateway:probe').catch(() => undefined);
+      await redis.onApplicationShutdown();
+      await pending;
+      expect(redis.commands.isOpen).toBe(false);
+      expect(redis.subscriber.isOpen).toBe(false);
+    } finally {
+      server.resume();
+      await server.stop();
+    }
+  });
+
   it('trims entries both beyond the count and older than the window, keeping the rest', async () => {
     const threadId = `t-${randomUUID()}`;
     const small = new RedisEventLogStore(processA, 3, 60_000);

@@ -7,23 +7,28 @@ const NEWLINE = 0x0a;
  * The byte form of an envelope in Redis (log entries and pub/sub messages):
  * `<ts>\n<header JSON>\n<payload>` unsequenced, and `<seq>\n` before that once sequenced. The
  * payload stays as it was made: JSON text for a plain payload, the serializer's bytes for a binary
- * one, so a large payload is never parsed or re-encoded on its way through.
+ * one. A large payload is copied once on encode (into the one buffer Redis takes) and never on
+ * decode, and is never parsed or re-encoded on its way through.
  */
 export function encodeUnsequenced(envelope: UnsequencedEnvelope): Buffer {
-  const { payload, ...header } = envelope;
-  const body =
-    envelope.payloadEncoding === 'json'
-      ? Buffer.from(payload as Uint8Array)
-      : Buffer.from(JSON.stringify(payload), 'utf8');
-  return Buffer.concat([Buffer.from(`${envelope.ts}\n${JSON.stringify(header)}\n`, 'utf8'), body]);
+  return encode('', envelope);
 }
 
 export function encodeSequenced(envelope: EventEnvelope): Buffer {
   const { seq, ...unsequenced } = envelope;
-  return Buffer.concat([
-    Buffer.from(`${seq}\n`, 'utf8'),
-    encodeUnsequenced(unsequenced as UnsequencedEnvelope),
-  ]);
+  return encode(`${seq}\n`, unsequenced as UnsequencedEnvelope);
+}
+
+function encode(prefix: string, envelope: UnsequencedEnvelope): Buffer {
+  const { payload, ...header } = envelope;
+  const head = Buffer.from(`${prefix}${envelope.ts}\n${JSON.stringify(header)}\n`, 'utf8');
+  return Buffer.concat([head, payloadBytes(envelope, payload)]);
+}
+
+/** A view on a binary payload's bytes (no copy), or the UTF-8 JSON of a plain one. */
+function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Uint8Array {
+  if (envelope.payloadEncoding !== 'json') return Buffer.from(JSON.stringify(payload), 'utf8');
+  return payload instanceof Uint8Array ? payload : new Uint8Array(payload as ArrayBuffer);
 }
 
 export function decodeSequenced(bytes: Buffer): EventEnvelope {
@@ -36,8 +41,8 @@ export function decodeSequenced(bytes: Buffer): EventEnvelope {
     EventEnvelope,
     'payload' | 'seq'
   >;
+  // A view, not a copy: the reply buffer is this message's alone.
   const body = bytes.subarray(afterHeader + 1);
-  const payload =
-    header.payloadEncoding === 'json' ? Buffer.from(body) : JSON.parse(body.toString('utf8'));
+  const payload = header.payloadEncoding === 'json' ? body : JSON.parse(body.toString('utf8'));
   return { ...header, seq, payload } as EventEnvelope;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ENVELOPE_VERSION,
   isDurableEventType,
+  isTerminalEventType,
   type AgentEventDraft,
   type AgentEventSink,
   type EventEnvelope,
@@ -21,6 +22,13 @@ import { THREAD_EVENT_BUS, type ThreadEventBus } from '../fanout/thread-event-bu
  */
 @Injectable()
 export class ThreadEventPublisher implements AgentEventSink {
+  /**
+   * The last seq this process appended, per thread with a run in flight: progress deltas (one per
+   * model token) read it here instead of asking the log each time. Forgotten at the run's terminal
+   * event, so it holds only threads with a run in progress.
+   */
+  private readonly lastAppended = new Map<string, number>();
+
   constructor(
     @Inject(EVENT_LOG_STORE) private readonly log: EventLogStore,
     @Inject(THREAD_EVENT_BUS) private readonly bus: ThreadEventBus,
@@ -45,11 +53,13 @@ export class ThreadEventPublisher implements AgentEventSink {
         : { payload: serialized.value };
     const unsequenced = { ...header, ...body } as UnsequencedEnvelope;
     if (!isDurableEventType(event.type)) {
-      const seq = await this.log.lastSeq(event.threadId);
+      const seq = this.lastAppended.get(event.threadId) ?? (await this.log.lastSeq(event.threadId));
       await this.bus.publish({ ...unsequenced, seq, ephemeral: true } as EventEnvelope);
       return;
     }
     const sequenced = await this.log.append(event.threadId, unsequenced);
+    if (isTerminalEventType(event.type)) this.lastAppended.delete(event.threadId);
+    else this.lastAppended.set(event.threadId, sequenced.seq);
     await this.bus.publish(sequenced);
   }
 }

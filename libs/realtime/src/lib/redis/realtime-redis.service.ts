@@ -38,9 +38,20 @@ export class RealtimeRedis implements OnApplicationShutdown {
       ['commands', this.commands],
       ['subscriber', this.subscriber],
     ] as const) {
-      client.on('error', (error: Error) =>
-        this.logger.warn(`redis ${role} connection: ${error.message}`),
-      );
+      // Without a listener an 'error' would crash the process; reconnects repeat it, so say it
+      // once per outage and once when it is over.
+      let failing = false;
+      client.on('error', (error: Error) => {
+        if (failing) return;
+        failing = true;
+        this.logger.warn(
+          `redis ${role} connection lost (${error.message}); retrying in the background`,
+        );
+      });
+      client.on('ready', () => {
+        if (failing) this.logger.log(`redis ${role} connection is back`);
+        failing = false;
+      });
       // Connecting in the background: the gateway starts (and reports not ready) while Redis is down.
       client
         .connect()
@@ -86,9 +97,19 @@ export class RealtimeRedis implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(
-      [this.commands, this.subscriber].map((client) =>
-        client.isOpen ? client.close() : undefined,
-      ),
+      [this.commands, this.subscriber].map(async (client) => {
+        if (!client.isOpen) return;
+        // A graceful close waits for replies; a hung Redis never sends them.
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<'expired'>((resolve) => {
+          timer = setTimeout(() => resolve('expired'), this.options.redisTimeoutMs);
+        });
+        const closing = client.close().then(() => 'closed' as const);
+        closing.catch(() => undefined);
+        const outcome = await Promise.race([closing, expired]).catch(() => 'expired' as const);
+        clearTimeout(timer);
+        if (outcome === 'expired') client.destroy();
+      }),
     );
   }
 }
