@@ -62,25 +62,11 @@ export class RealtimeRedis implements OnApplicationShutdown {
   }
 
   /** Runs one Redis operation under the configured time limit. */
-  async bounded<T>(
-    operation: string,
-    work: (client: RealtimeRedisClient) => Promise<T>,
-  ): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`redis ${operation} did not answer within ${this.options.redisTimeoutMs} ms`),
-          ),
-        this.options.redisTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.whenReady().then(() => work(this.commands)), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+  bounded<T>(operation: string, work: (client: RealtimeRedisClient) => Promise<T>): Promise<T> {
+    return this.withinLimit(
+      `redis ${operation}`,
+      this.whenReady().then(() => work(this.commands)),
+    );
   }
 
   /** Commands issued while (re)connecting wait for the connection, within their time limit. */
@@ -100,16 +86,24 @@ export class RealtimeRedis implements OnApplicationShutdown {
       [this.commands, this.subscriber].map(async (client) => {
         if (!client.isOpen) return;
         // A graceful close waits for replies; a hung Redis never sends them.
-        let timer: NodeJS.Timeout | undefined;
-        const expired = new Promise<'expired'>((resolve) => {
-          timer = setTimeout(() => resolve('expired'), this.options.redisTimeoutMs);
-        });
-        const closing = client.close().then(() => 'closed' as const);
-        closing.catch(() => undefined);
-        const outcome = await Promise.race([closing, expired]).catch(() => 'expired' as const);
-        clearTimeout(timer);
-        if (outcome === 'expired') client.destroy();
+        await this.withinLimit('redis close', client.close()).catch(() => client.destroy());
       }),
     );
+  }
+
+  private async withinLimit<T>(what: string, work: Promise<T>): Promise<T> {
+    const limitMs = this.options.redisTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what} did not answer within ${limitMs} ms`)),
+        limitMs,
+      );
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
