@@ -131,17 +131,18 @@ export class SerializationMetrics {
   }
 
   /**
-   * Counts one payload taken by the fast path; true for the one in `INLINE_SAMPLE` whose
-   * duration is to be observed. A prom-client observe costs as much as a small conversion.
+   * True when the next inline payload is the one in `INLINE_SAMPLE` whose duration is to be
+   * observed (a prom-client observe costs as much as a small conversion). It stays true until
+   * an inline payload is counted, so that payloads taking other paths never shift the sample.
    */
-  countInline(): boolean {
-    this.inlineSinceScrape++;
-    return (++this.inlineCalls & (INLINE_SAMPLE - 1)) === 0;
+  inlineSampleDue(): boolean {
+    return (this.inlineCalls & (INLINE_SAMPLE - 1)) === 0;
   }
 
-  /** Takes back `countInline` for a payload that turned out to need another path. */
-  uncountInline(): void {
-    this.inlineSinceScrape--;
+  /** Counts one payload taken by the fast path: two increments, added to the counter on scrape. */
+  countInline(): void {
+    this.inlineSinceScrape++;
+    this.inlineCalls++;
   }
 
   /** Inline durations are a 1-in-`INLINE_SAMPLE` sample; the other paths observe every call. */

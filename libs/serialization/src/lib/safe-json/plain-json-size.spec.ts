@@ -4,6 +4,12 @@ import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from './plain-json-size';
 const size = (value: unknown, budgetBytes = 10_000): number =>
   plainJsonSize(value, { budgetBytes, maxDepth: 8, maxStringChars: 100 });
 
+function arrayWithHole(): number[] {
+  const list = [1, 2, 3];
+  delete list[1];
+  return list;
+}
+
 describe('plainJsonSize', () => {
   it('sizes plain JSON close to its real length', () => {
     const payload = { text: 'hello', list: [1, true, null, 'x'], nested: { k: 'v' } };
@@ -21,6 +27,10 @@ describe('plainJsonSize', () => {
     ['undefined', { u: undefined }],
     ['a function', { f: () => 1 }],
     ['a toJSON', { value: { toJSON: () => 1 } }],
+    ['a null-prototype object', { value: Object.create(null) as object }],
+    ['a class instance without toJSON', { value: new (class Point {})() }],
+    ['an array hole', { list: arrayWithHole() }],
+    ['a nested deferred value', { a: [{ b: deferredValue('nested-state', { bytes: 1 }) }] }],
     ['a deferred value', { state: deferredValue('nested-state', { bytes: 1 }) }],
     ['a string over maxStringChars', { text: 'x'.repeat(101) }],
     [
@@ -29,6 +39,18 @@ describe('plainJsonSize', () => {
     ],
   ])('refuses a value holding %s, leaving it to the converter', (_name, value) => {
     expect(size(value)).toBe(NOT_PLAIN);
+  });
+
+  it('accepts a "toJSON" key that is not a function, as JSON.stringify ignores it too', () => {
+    const payload = { toJSON: 'just a key' };
+    expect(size(payload)).toBeGreaterThanOrEqual(JSON.stringify(payload).length);
+  });
+
+  it('checks the budget at every level, and for a lone string', () => {
+    expect(size({ a: { b: { c: 'x'.repeat(90) } } }, 60)).toBe(OVER_BUDGET);
+    expect(size([[['x'.repeat(90)]]], 60)).toBe(OVER_BUDGET);
+    expect(size('x'.repeat(90), 60)).toBe(OVER_BUDGET);
+    expect(size('x'.repeat(50), 60)).toBe(52);
   });
 
   it('refuses a value over the budget, saying so', () => {

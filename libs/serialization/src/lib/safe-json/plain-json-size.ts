@@ -11,61 +11,113 @@ export const NOT_PLAIN = -1;
 /** `plainJsonSize` answers: plain as far as it looked, but larger than the budget. */
 export const OVER_BUDGET = -2;
 
-const OBJECT_PROTOTYPE = Object.prototype;
 const DEFERRED_KEY: keyof DeferredValue = '$deferred';
 
 /**
  * The estimated JSON size of `value` when it already is plain JSON that `toSafeJson` would
  * copy unchanged (object literals, arrays, finite numbers, strings up to `maxStringChars`,
  * booleans, null, within `maxDepth`, no `undefined`, functions, symbols or special objects),
- * `NOT_PLAIN` when it is not, or `OVER_BUDGET` when its JSON would exceed `budgetBytes`. It only reads, never copies or
- * allocates: the fast path for the small events that make up most traffic. A cycle is caught
- * by the depth limit or the budget, whichever comes first.
+ * `NOT_PLAIN` when it is not, or `OVER_BUDGET` when its JSON would exceed `budgetBytes`. It only
+ * reads, never copies or allocates: the fast path for the small events that make up most
+ * traffic. A cycle is caught by the depth limit or the budget, whichever comes first.
+ *
+ * It runs once per small event, so it is written for speed (docs/BENCHMARKS.md, "Small
+ * events"): a `for...in` over a record is the floor, and everything else is kept off it. Entries
+ * are sized in the loop, without a call per primitive; limits travel as numbers, not an object;
+ * a level is handed only the budget its parent has left.
  */
 export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
-  return sizeOf(value, 0, limits);
+  const { budgetBytes, maxDepth, maxStringChars } = limits;
+  if (typeof value === 'object' && value !== null) {
+    return containerSize(value, maxDepth, maxStringChars, budgetBytes);
+  }
+  const size = primitiveSize(value, maxStringChars);
+  return size > budgetBytes ? OVER_BUDGET : size;
 }
 
-function sizeOf(value: unknown, depth: number, limits: PlainJsonLimits): number {
+/** Size of a non-object JSON value, or `NOT_PLAIN` for what JSON has no word for. */
+function primitiveSize(value: unknown, maxStringChars: number): number {
   switch (typeof value) {
     case 'string':
-      return value.length > limits.maxStringChars ? NOT_PLAIN : value.length + 2;
+      return value.length > maxStringChars ? NOT_PLAIN : value.length + 2;
     case 'number':
       return Number.isFinite(value) ? 8 : NOT_PLAIN;
     case 'boolean':
       return 5;
-    case 'object':
-      if (value === null) return 4;
-      if (depth >= limits.maxDepth) return NOT_PLAIN;
-      return Array.isArray(value)
-        ? arraySize(value, depth, limits)
-        : recordSize(value, depth, limits);
     default:
       return NOT_PLAIN;
   }
 }
 
-function arraySize(value: readonly unknown[], depth: number, limits: PlainJsonLimits): number {
-  let total = 2 + value.length;
-  for (let index = 0; index < value.length; index++) {
-    const size = sizeOf(value[index], depth + 1, limits);
-    if (size < 0) return size;
-    total += size;
-    if (total > limits.budgetBytes) return OVER_BUDGET;
+/** `depthLeft` counts down, so the limit is one comparison with zero. */
+function containerSize(
+  value: object,
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  if (depthLeft <= 0) return NOT_PLAIN;
+  // `constructor`, not Object.getPrototypeOf: V8 reads it as a cached property load, measurably
+  // cheaper per event. An object literal inherits Object; a class instance, a Map, a Date, a
+  // Buffer, an Error or a null-prototype object does not, and goes to the converter. So does a
+  // literal with an own `constructor` key: slower, still correct.
+  const constructor: unknown = (value as { constructor?: unknown }).constructor;
+  if (constructor === Array) {
+    return arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes);
+  }
+  if (constructor !== Object) return NOT_PLAIN;
+  let total = 2;
+  // `toJSON` needs no check of its own: as a function it is refused below like any function,
+  // and one that is not a function is an ordinary key to JSON.stringify as well.
+  for (const key in value) {
+    const entry: unknown = (value as Record<string, unknown>)[key];
+    let size: number;
+    if (typeof entry === 'string') {
+      if (entry.length > maxStringChars || key === DEFERRED_KEY) return NOT_PLAIN;
+      size = entry.length + 2;
+    } else if (typeof entry === 'object') {
+      size =
+        entry === null
+          ? 4
+          : containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total);
+      if (size < 0) return size;
+    } else {
+      size = primitiveSize(entry, maxStringChars);
+      if (size < 0) return size;
+    }
+    total += key.length + 4 + size;
+    if (total > budgetBytes) return OVER_BUDGET;
   }
   return total;
 }
 
-function recordSize(value: object, depth: number, limits: PlainJsonLimits): number {
-  if (Object.getPrototypeOf(value) !== OBJECT_PROTOTYPE) return NOT_PLAIN;
-  let total = 2;
-  for (const key in value) {
-    // Own keys suffice: an object literal inherits neither toJSON nor $deferred.
-    if (key === 'toJSON' || key === DEFERRED_KEY) return NOT_PLAIN;
-    const size = sizeOf((value as Record<string, unknown>)[key], depth + 1, limits);
-    if (size < 0) return size;
-    total += key.length + 4 + size;
-    if (total > limits.budgetBytes) return OVER_BUDGET;
+function arraySize(
+  value: readonly unknown[],
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  let total = 2 + value.length;
+  if (total > budgetBytes) return OVER_BUDGET;
+  for (let index = 0; index < value.length; index++) {
+    // A hole reads as undefined: refused like undefined itself.
+    const entry = value[index];
+    let size: number;
+    if (typeof entry === 'string') {
+      if (entry.length > maxStringChars) return NOT_PLAIN;
+      size = entry.length + 2;
+    } else if (typeof entry === 'object') {
+      size =
+        entry === null
+          ? 4
+          : containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total);
+      if (size < 0) return size;
+    } else {
+      size = primitiveSize(entry, maxStringChars);
+      if (size < 0) return size;
+    }
+    total += size;
+    if (total > budgetBytes) return OVER_BUDGET;
   }
   return total;
 }

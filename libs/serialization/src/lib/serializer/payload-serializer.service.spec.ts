@@ -52,6 +52,35 @@ describe('PayloadSerializer', () => {
       if (result.encoding === 'inline') expect(result.value).toBe(payload);
     });
 
+    it('copies an own "constructor" key like any other key', async () => {
+      const result = await compiled.serializer.serialize({ constructor: 'x', n: 1 });
+
+      expect(result).toMatchObject({ encoding: 'inline', value: { constructor: 'x', n: 1 } });
+    });
+
+    it('counts every inline payload exactly and times one in 64', async () => {
+      const read = async (): Promise<{ payloads: number; timed: number }> => {
+        const text = await compiled.registry.metrics();
+        const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
+        return {
+          payloads: value(/agent_gateway_serialization_payloads_total\{path="inline"\} (\d+)/),
+          timed: value(/agent_gateway_serialization_duration_seconds_count\{path="inline"\} (\d+)/),
+        };
+      };
+      const before = await read();
+
+      for (let index = 0; index < 256; index++) {
+        compiled.serializer.serializeInline(index % 2 === 0 ? { delta: 'token' } : { n: 1n });
+        // Not inline: neither counted nor timed as inline.
+        compiled.serializer.serializeInline({ state: deferredValue('nested-state', { bytes: 1 }) });
+      }
+
+      const after = await read();
+      expect(after.payloads - before.payloads).toBe(256);
+      expect(after.timed - before.timed).toBeGreaterThanOrEqual(2);
+      expect(after.timed - before.timed).toBeLessThanOrEqual(8);
+    });
+
     it('answers synchronously through serializeInline, or says the payload needs serialize', () => {
       expect(compiled.serializer.serializeInline({ delta: 'token' })).toMatchObject({
         encoding: 'inline',

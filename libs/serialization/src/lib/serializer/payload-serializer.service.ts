@@ -51,7 +51,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   /** Never rejects, and settles within about `timeoutMs`. */
   serialize(payload: unknown, options: SerializeOptions = {}): Promise<SerializedPayload> {
     const fast = this.fastPath(payload);
-    if ('encoding' in fast) return Promise.resolve(fast);
+    if (isSerialized(fast)) return Promise.resolve(fast);
     const started = performance.now();
     if (fast.overBudget) {
       return this.withDeadline('sliced', started, options.signal, (signal) =>
@@ -79,39 +79,58 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
    */
   serializeInline(payload: unknown): SerializedPayload | undefined {
     const fast = this.fastPath(payload);
-    return 'encoding' in fast ? fast : undefined;
+    return isSerialized(fast) ? fast : undefined;
   }
 
-  /** The inline result, or the budgeted conversion that tells which path to take instead. */
+  /**
+   * The inline result, or the budgeted conversion that tells which path to take instead. Runs
+   * once per event, so the common case (a small object literal) costs one walk and one small
+   * object; the rest lives in `convertInline` and `timedFastPath`.
+   */
   private fastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
-    // Timing every small event would cost more than converting it: one in 64 is timed.
-    const sampled = this.metrics.countInline();
-    const started = sampled ? performance.now() : 0;
-    let result: SerializedPayload | BudgetedJson | OverBudget;
+    // Timing every small event would cost more than checking it: one in 64 is timed.
+    if (this.metrics.inlineSampleDue()) return this.timedFastPath(payload);
+    const result = this.checkInline(payload);
+    if (isSerialized(result)) this.metrics.countInline();
+    return result;
+  }
+
+  private timedFastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
+    const started = performance.now();
+    const result = this.checkInline(payload);
+    if (isSerialized(result)) {
+      this.metrics.countInline();
+      this.metrics.observeDuration('inline', (performance.now() - started) / 1000);
+    }
+    return result;
+  }
+
+  private checkInline(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
     // Most events are object literals already: check them without copying. The value handed
     // back is then the payload itself, so a payload must not change once it is sent.
     const plainBytes = plainJsonSize(payload, this.plainLimits);
-    if (plainBytes >= 0) {
-      result = { encoding: 'inline', value: payload as JsonValue, bytes: plainBytes };
-    } else if (plainBytes === OVER_BUDGET) {
-      // Plain but big: converting it would only find it big as well.
-      result = { overBudget: true };
-    } else {
-      try {
-        const attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
-        result =
-          attempt.overBudget || attempt.hasDeferred
-            ? attempt
-            : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
-      } catch {
-        // toSafeJson catches what payloads throw; this is the guard for a bug in it.
-        this.metrics.countTruncated('inline', 'unserializable');
-        result = { encoding: 'truncated', value: truncatedPayload('unserializable') };
-      }
+    return plainBytes >= 0
+      ? { encoding: 'inline', value: payload as JsonValue, bytes: plainBytes }
+      : this.convertInline(payload, plainBytes);
+  }
+
+  /** The payload that is not plain JSON: converted inline when small, else told where to go. */
+  private convertInline(
+    payload: unknown,
+    plainBytes: number,
+  ): SerializedPayload | BudgetedJson | OverBudget {
+    // Plain but big: converting it would only find it big as well.
+    if (plainBytes === OVER_BUDGET) return { overBudget: true };
+    try {
+      const attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
+      return attempt.overBudget || attempt.hasDeferred
+        ? attempt
+        : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
+    } catch {
+      // toSafeJson catches what payloads throw; this is the guard for a bug in it.
+      this.metrics.countTruncated('inline', 'unserializable');
+      return { encoding: 'truncated', value: truncatedPayload('unserializable') };
     }
-    if (!('encoding' in result)) this.metrics.uncountInline();
-    else if (sampled) this.metrics.observeDuration('inline', (performance.now() - started) / 1000);
-    return result;
   }
 
   /**
@@ -180,4 +199,10 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     this.metrics.observeDuration(path, (performance.now() - started) / 1000);
     return { encoding: 'truncated', value: truncatedPayload(reason, originalBytes) };
   }
+}
+
+function isSerialized(
+  result: SerializedPayload | BudgetedJson | OverBudget,
+): result is SerializedPayload {
+  return (result as Partial<SerializedPayload>).encoding !== undefined;
 }
