@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { TruncationReason } from '@agent-gateway/events';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SerializationPath } from '../serializer/serialized-payload';
+import { INLINE_SAMPLE, INLINE_SAMPLES_KEPT, InlineSamples } from './inline-samples';
 
 /** What the pool reports when Prometheus scrapes; read at scrape time, never polled. */
 export interface PoolProbe {
@@ -11,42 +12,63 @@ export interface PoolProbe {
 }
 
 const PATHS: readonly SerializationPath[] = ['inline', 'worker', 'sliced'];
-/** A power of two, so that sampling is a mask. */
-export const INLINE_SAMPLE = 64;
+/** The paths observed on every call; inline durations are sampled (`InlineSamples`). */
+type TimedPath = Exclude<SerializationPath, 'inline'>;
+
+/**
+ * The inline bookkeeping of every serializer on a registry. The metric families are created
+ * once per registry, by the first serializer; their collect functions drain all of them.
+ */
+const inlineSamplesByRegistry = new WeakMap<Registry, Set<InlineSamples>>();
 
 /**
  * Prometheus metrics of the serialization lib. Labels are bounded enums. A second serializer
- * on the same registry (two apps in one process) shares the series; gauges then report the
- * pool that registered first.
+ * on the same registry (two apps in one process) shares the series: counts and durations add
+ * up, gauges report the pool that registered first.
  */
 @Injectable()
-export class SerializationMetrics {
+export class SerializationMetrics implements OnModuleDestroy {
+  /** Exposed for the fast path: counting and sampling there must not cost a method call. */
+  readonly inline = new InlineSamples();
+  private readonly inlineOnRegistry: Set<InlineSamples>;
   private readonly duration: Histogram<'path'>;
-  private readonly durationByPath: Record<SerializationPath, { observe(seconds: number): void }>;
+  private readonly durationByPath: Record<TimedPath, { observe(seconds: number): void }>;
   private readonly timeouts: Counter<'path'>;
   private readonly truncated: Counter<'reason'>;
   private readonly workerCrashes: Counter;
   private readonly payloads: Counter<'path'>;
   private probe: PoolProbe | undefined;
-  /** Inline payloads since the last scrape: a plain increment, added to the counter on scrape. */
-  private inlineSinceScrape = 0;
-  private inlineCalls = 0;
 
   constructor(registry: Registry) {
+    let inlineOnRegistry = inlineSamplesByRegistry.get(registry);
+    if (inlineOnRegistry === undefined) {
+      inlineOnRegistry = new Set();
+      inlineSamplesByRegistry.set(registry, inlineOnRegistry);
+    }
+    const allInline = inlineOnRegistry;
+    this.inlineOnRegistry = allInline;
+    allInline.add(this.inline);
     const existing = <T>(name: string): T | undefined =>
       registry.getSingleMetric(name) as T | undefined;
     this.duration =
       existing('agent_gateway_serialization_duration_seconds') ??
       new Histogram({
         name: 'agent_gateway_serialization_duration_seconds',
-        help: 'Time from serialize() to its result, by path; path="inline" is a 1-in-64 sample.',
+        help:
+          'Time from serialize() to its result, by path; path="inline" is a 1-in-' +
+          `${INLINE_SAMPLE} sample, at most ${INLINE_SAMPLES_KEPT} per scrape.`,
         labelNames: ['path'],
         buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers: [registry],
+        collect() {
+          const inline = this.labels('inline');
+          for (const samples of allInline) {
+            samples.drainDurations((seconds) => inline.observe(seconds));
+          }
+        },
       });
     // Children bound once: the inline path runs per small event and must not hash labels.
     this.durationByPath = {
-      inline: this.duration.labels('inline'),
       worker: this.duration.labels('worker'),
       sliced: this.duration.labels('sliced'),
     };
@@ -73,11 +95,6 @@ export class SerializationMetrics {
         help: 'Serialization tasks lost to a worker that died; the worker is replaced.',
         registers: [registry],
       });
-    const drainInline = (): number => {
-      const count = this.inlineSinceScrape;
-      this.inlineSinceScrape = 0;
-      return count;
-    };
     this.payloads =
       existing('agent_gateway_serialization_payloads_total') ??
       new Counter({
@@ -86,7 +103,9 @@ export class SerializationMetrics {
         labelNames: ['path'],
         registers: [registry],
         collect() {
-          this.labels('inline').inc(drainInline());
+          let count = 0;
+          for (const samples of allInline) count += samples.drainCount();
+          this.labels('inline').inc(count);
         },
       });
     for (const path of PATHS) {
@@ -130,25 +149,15 @@ export class SerializationMetrics {
     this.probe = probe;
   }
 
-  /**
-   * True when the next inline payload is the one in `INLINE_SAMPLE` whose duration is to be
-   * observed (a prom-client observe costs as much as a small conversion). It stays true until
-   * an inline payload is counted, so that payloads taking other paths never shift the sample.
-   */
-  inlineSampleDue(): boolean {
-    return (this.inlineCalls & (INLINE_SAMPLE - 1)) === 0;
+  /** The serializer's inline counts leave the registry with it; the series stay. */
+  onModuleDestroy(): void {
+    this.inlineOnRegistry.delete(this.inline);
   }
 
-  /** Counts one payload taken by the fast path: two increments, added to the counter on scrape. */
-  countInline(): void {
-    this.inlineSinceScrape++;
-    this.inlineCalls++;
-  }
-
-  /** Inline durations are a 1-in-`INLINE_SAMPLE` sample; the other paths observe every call. */
-  observeDuration(path: SerializationPath, seconds: number): void {
+  /** Every call on the worker and sliced paths; inline durations go through `inline.keep`. */
+  observeDuration(path: TimedPath, seconds: number): void {
     this.durationByPath[path].observe(seconds);
-    if (path !== 'inline') this.payloads.labels(path).inc();
+    this.payloads.labels(path).inc();
   }
 
   countTruncated(path: SerializationPath, reason: TruncationReason): void {

@@ -10,6 +10,7 @@ import {
   SERIALIZATION_OPTIONS,
   type ResolvedSerializationOptions,
 } from '../config/serialization-options';
+import type { InlineSamples } from '../metrics/inline-samples';
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import type { AbortReason, PoolOutcome } from '../pool/pool-outcome';
 import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
@@ -37,6 +38,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   private readonly plainLimits: PlainJsonLimits;
   /** Deadlines of the calls in progress, aborted all at once on shutdown. */
   private readonly inFlight = new Set<AbortController>();
+  private readonly inline: InlineSamples;
   private closing = false;
 
   constructor(
@@ -46,6 +48,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   ) {
     this.convert = { maxDepth: options.maxDepth, maxStringChars: options.maxStringChars };
     this.plainLimits = { ...this.convert, budgetBytes: options.inlineThresholdBytes };
+    this.inline = metrics.inline;
   }
 
   /** Never rejects, and settles within about `timeoutMs`. */
@@ -89,9 +92,9 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
    */
   private fastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
     // Timing every small event would cost more than checking it: one in 64 is timed.
-    if (this.metrics.inlineSampleDue()) return this.timedFastPath(payload);
+    if (this.inline.sampleDue()) return this.timedFastPath(payload);
     const result = this.checkInline(payload);
-    if (isSerialized(result)) this.metrics.countInline();
+    if (isSerialized(result)) this.inline.count();
     return result;
   }
 
@@ -99,8 +102,8 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     const started = performance.now();
     const result = this.checkInline(payload);
     if (isSerialized(result)) {
-      this.metrics.countInline();
-      this.metrics.observeDuration('inline', (performance.now() - started) / 1000);
+      this.inline.count();
+      this.inline.keep((performance.now() - started) / 1000);
     }
     return result;
   }
@@ -190,7 +193,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   }
 
   private truncated(
-    path: SerializationPath,
+    path: Exclude<SerializationPath, 'inline'>,
     reason: 'timeout' | 'too_large' | 'overloaded' | 'unserializable',
     started: number,
     originalBytes?: number,
