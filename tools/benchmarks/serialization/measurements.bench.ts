@@ -1,7 +1,12 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { runInlineThreshold } from './inline-threshold.scenario';
 import { runLargeStates } from './large-states.scenario';
-import { keepResultsAlive, runSmallEvents } from './small-events.scenario';
+import {
+  EVENTS_PER_ROUND,
+  SMALL_EVENT_ROUNDS,
+  keepResultsAlive,
+  runSmallEvents,
+} from './small-events.scenario';
 
 /* Runs every scenario in one process and prints the tables docs/BENCHMARKS.md records. */
 
@@ -37,7 +42,8 @@ async function printInlineThreshold(): Promise<void> {
 
 async function printSmallEvents(): Promise<void> {
   console.log(
-    '\n## Small events: fast path vs plain JSON.stringify (median of 9 rounds of 20000, ns/event)',
+    `\n## Small events: fast path vs plain JSON.stringify (median of ${SMALL_EVENT_ROUNDS} rounds of ` +
+      `${EVENTS_PER_ROUND}, ns/event; ratio: median of the rounds' own ratios)`,
   );
   console.log(
     '| event | JSON.stringify | await serialize() + stringify | ratio | serializeInline() + stringify | ratio |',
@@ -46,7 +52,7 @@ async function printSmallEvents(): Promise<void> {
   for (const row of await runSmallEvents()) {
     console.log(
       `| ${row.type} | ${fixed(row.plainNs, 0)} | ${fixed(row.asyncNs, 0)} | ` +
-        `${fixed(row.asyncNs / row.plainNs)} | ${fixed(row.syncNs, 0)} | ${fixed(row.syncNs / row.plainNs)} |`,
+        `${fixed(row.asyncRatio)} | ${fixed(row.syncNs, 0)} | ${fixed(row.syncRatio)} |`,
     );
   }
 }

@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { startSerializer } from './bench-serializer';
 import { median } from './event-loop-delay';
 
-const ROUNDS = 9;
-const EVENTS_PER_ROUND = 20_000;
+export const SMALL_EVENT_ROUNDS = 15;
+export const EVENTS_PER_ROUND = 20_000;
 
 /** Small payloads as the engine sends them, by far the most frequent events. */
 const SMALL_EVENTS: Record<string, object> = {
@@ -26,13 +26,19 @@ export interface SmallEventRow {
   asyncNs: number;
   /** `serializer.serializeInline(payload)` (no promise), then the same JSON.stringify. */
   syncNs: number;
+  /** Median over rounds of each round's asyncNs / plainNs. */
+  asyncRatio: number;
+  /** Median over rounds of each round's syncNs / plainNs. */
+  syncRatio: number;
 }
 
 /**
  * Cost per event of turning a small payload into the text socket.io sends: plain
  * `JSON.stringify` of the envelope, versus the fast path (`await serialize()`, or the
  * synchronous `serializeInline()`) followed by the same `JSON.stringify` of the envelope with
- * its result. Rounds alternate between the three; medians over the rounds.
+ * its result. Each round runs the three, in an order that rotates from round to round (what
+ * runs right after the async way pays for its promises' garbage); the ratios are medians of each
+ * round's own ratio, so that a machine that drifts between rounds moves both sides alike.
  */
 export async function runSmallEvents(): Promise<SmallEventRow[]> {
   const lib = await startSerializer({});
@@ -42,16 +48,23 @@ export async function runSmallEvents(): Promise<SmallEventRow[]> {
       const plain: number[] = [];
       const viaAsync: number[] = [];
       const viaSync: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        plain.push(plainRound(type, payload));
-        viaAsync.push(await asyncRound(lib.serializer, type, payload));
-        viaSync.push(syncRound(lib.serializer, type, payload));
+      const ways = [
+        async () => plain.push(plainRound(type, payload)),
+        async () => viaAsync.push(await asyncRound(lib.serializer, type, payload)),
+        async () => viaSync.push(syncRound(lib.serializer, type, payload)),
+      ];
+      for (let round = 0; round < SMALL_EVENT_ROUNDS; round++) {
+        for (let way = 0; way < ways.length; way++) await ways[(round + way) % ways.length]();
       }
+      const ratios = (side: number[]): number =>
+        median(side.map((nanoseconds, round) => nanoseconds / plain[round]));
       rows.push({
         type,
         plainNs: median(plain),
         asyncNs: median(viaAsync),
         syncNs: median(viaSync),
+        asyncRatio: ratios(viaAsync),
+        syncRatio: ratios(viaSync),
       });
     }
     return rows;
