@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { MAX_NICE } from '../priority/thread-priority';
 
 /** What `SerializationModule.forRoot` accepts; every field has a default. */
 export interface SerializationOptions {
@@ -24,6 +25,11 @@ export interface SerializationOptions {
   sliceMs?: number;
   /** How often an idle pool runs a tiny probe task, so that `isHealthy` stays true to fact. */
   healthProbeMs?: number;
+  /**
+   * Nice value (0 to 19) for every thread but the event loop's: workers, V8's helper threads,
+   * libuv's pool. 0 leaves priorities alone. Linux only. See `BackgroundThreadPriority`.
+   */
+  backgroundThreadNice?: number;
 }
 
 export type ResolvedSerializationOptions = Required<Omit<SerializationOptions, 'workerFilename'>> &
@@ -45,6 +51,8 @@ export const DEFAULT_MAX_STRING_CHARS = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_SLICE_MS = 4;
 export const DEFAULT_HEALTH_PROBE_MS = 5000;
+/** A library leaves the process's priorities alone unless asked; the gateway asks (10). */
+export const DEFAULT_BACKGROUND_THREAD_NICE = 0;
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -68,6 +76,7 @@ export function resolveSerializationOptions(
     recipeModules: options.recipeModules ?? [],
     sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
     healthProbeMs: options.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS,
+    backgroundThreadNice: options.backgroundThreadNice ?? DEFAULT_BACKGROUND_THREAD_NICE,
     workerFilename: options.workerFilename,
   };
   requirePositiveInteger('poolSize', resolved.poolSize);
@@ -79,6 +88,13 @@ export function resolveSerializationOptions(
   requirePositiveInteger('maxDepth', resolved.maxDepth);
   requirePositiveInteger('sliceMs', resolved.sliceMs);
   requirePositiveInteger('healthProbeMs', resolved.healthProbeMs);
+  const nice = resolved.backgroundThreadNice;
+  if (!Number.isInteger(nice) || nice < 0 || nice > MAX_NICE) {
+    throw new Error(
+      `Serialization option backgroundThreadNice must be a whole number from 0 to ${MAX_NICE} ` +
+        `(got ${String(nice)}); 0 leaves thread priorities alone.`,
+    );
+  }
   if (resolved.inlineThresholdBytes > resolved.maxEventBytes) {
     throw new Error(
       `Serialization: inlineThresholdBytes (${resolved.inlineThresholdBytes}) must not exceed ` +

@@ -1,5 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
+import { currentThreadId } from '../priority/thread-priority';
 import { registerRecipe } from '../recipes/recipe-registry';
 
 /*
@@ -9,6 +11,12 @@ import { registerRecipe } from '../recipes/recipe-registry';
 
 /** Which thread built the value: proves the work ran in a worker, not on the main thread. */
 registerRecipe('thread-id', () => ({ threadId }));
+
+/** The worker thread's kernel id and nice value: proves it lowered its own priority. */
+registerRecipe('thread-priority', () => {
+  const kernelThreadId = currentThreadId() ?? 0;
+  return { kernelThreadId, nice: getPriority(kernelThreadId) };
+});
 
 /** Never finishes: only terminating the worker stops it. */
 registerRecipe('spin-forever', () => {

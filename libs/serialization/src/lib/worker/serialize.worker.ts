@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { move, workerData } from 'piscina';
+import { currentThreadId, lowerThreadPriority } from '../priority/thread-priority';
 import { registerBuiltinRecipes } from '../recipes/builtin-recipes';
 import { buildDeferred } from '../recipes/recipe-registry';
 import { truncatedPayload } from '../safe-json/safe-json-markers';
@@ -18,6 +19,11 @@ const convertOptions: SafeJsonOptions = {
   resolveDeferred: buildDeferred,
 };
 const encoder = new TextEncoder();
+
+// Started after the pool lowered the process's background threads, or as a replacement: a
+// worker lowers its own thread, so that it never competes with the event loop for a core.
+const threadId = settings.backgroundThreadNice > 0 ? currentThreadId() : undefined;
+if (threadId !== undefined) lowerThreadPriority(threadId, settings.backgroundThreadNice);
 
 registerBuiltinRecipes();
 // createRequire rather than `require`: a bundler must leave these run-time paths alone.

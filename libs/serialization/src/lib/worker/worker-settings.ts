@@ -7,6 +7,8 @@ export interface WorkerSettings {
   maxEventBytes: number;
   /** Absolute paths of modules that register more recipes. */
   recipeModules: string[];
+  /** The nice value the worker gives its own thread on start; 0 leaves it alone. */
+  backgroundThreadNice: number;
 }
 
 /** One task: JSON-safe data that may still hold `DeferredValue`s for the worker to build. */
