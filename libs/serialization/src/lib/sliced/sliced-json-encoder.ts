@@ -33,6 +33,8 @@ interface Frame {
 // A Map whose toJSON returns another special object, and so on: a few hops are real, more are not.
 const MAX_SHAPE_HOPS = 8;
 const STEPS_PER_CLOCK_READ = 8;
+/** Pending text encoded to bytes once it reaches this many characters. */
+const FLUSH_CHARS = 64 * 1024;
 
 /**
  * Encodes a large value that lives on the main thread, as UTF-8 JSON, in slices of at most
@@ -61,9 +63,11 @@ class SlicedJsonEncoder {
     let steps = 0;
     while (this.stack.length > 0) {
       this.step();
-      if (++steps % STEPS_PER_CLOCK_READ !== 0 || performance.now() - sliceStarted < sliceMs) {
-        continue;
-      }
+      if (++steps % STEPS_PER_CLOCK_READ !== 0) continue;
+      // Text is encoded as it accumulates, inside the measured slice: encoding a whole slice's
+      // text after the clock says stop would stretch the slice past sliceMs.
+      if (this.pendingChars >= FLUSH_CHARS) this.flush();
+      if (performance.now() - sliceStarted < sliceMs) continue;
       this.flush();
       if (this.flushedBytes > maxEventBytes) return { kind: 'truncated', reason: 'too_large' };
       await yieldToEventLoop();
