@@ -160,6 +160,41 @@ describe('toSafeJson', () => {
     expect(built).toEqual({ state: { n: 2 } });
   });
 
+  it('uses a built value that is plain JSON as it is, and converts one that is not', () => {
+    const plainState = { items: [{ id: 'a', score: 1 }], note: 'plain' };
+    const built = toSafeJson(
+      { plain: deferredValue('plain', {}), dated: deferredValue('dated', {}) },
+      {
+        resolveDeferred: (value) =>
+          value.$deferred === 'plain' ? plainState : { at: new Date(0), list: [1n] },
+      },
+    ) as Record<string, unknown>;
+
+    expect(built['plain']).toBe(plainState);
+    expect(built['dated']).toEqual({ at: '1970-01-01T00:00:00.000Z', list: ['1'] });
+  });
+
+  it('applies the depth limit to a built value from where it sits', () => {
+    const deep = { a: { b: { c: { d: 1 } } } };
+    const built = toSafeJson(
+      { x: { state: deferredValue('deep', {}) } },
+      { maxDepth: 4, resolveDeferred: () => deep },
+    );
+
+    expect(built).toEqual({ x: { state: { a: { b: DEPTH_MARKER } } } });
+  });
+
+  it('counts a built plain value against the budget', () => {
+    const big = { list: Array.from({ length: 100 }, () => 'abcdefgh') };
+    const options = { resolveDeferred: () => big };
+
+    expect(toSafeJsonWithin({ s: deferredValue('big', {}) }, 500, options).overBudget).toBe(true);
+    expect(toSafeJsonWithin({ s: deferredValue('big', {}) }, 5000, options)).toMatchObject({
+      overBudget: false,
+      value: { s: big },
+    });
+  });
+
   it('produces exactly what JSON.stringify accepts for every case above', () => {
     const everything = { a: 1n, b: new Map([[1, new Set([new Date(0)])]]), c: new Error('x') };
     expect(() => JSON.stringify(toSafeJson(everything))).not.toThrow();

@@ -1,5 +1,6 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
+import { plainJsonSize } from './plain-json-size';
 import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
@@ -36,6 +37,12 @@ export interface Position {
 }
 
 const OVER_BUDGET: OverBudget = { overBudget: true };
+/**
+ * Bounds the plain check of a built value: past it, the value is converted the usual way. About
+ * the longest string V8 can make, so no JSON that can exist is refused the check; a value
+ * shared many times over (a DAG) cannot make the walk run away.
+ */
+const MAX_PLAIN_CHECK_BYTES = 512 * 1024 * 1024;
 // Numbers are not stringified just to count them; 8 is a fair average for ids, counts and times.
 const NUMBER_BYTES = 8;
 
@@ -43,7 +50,8 @@ const NUMBER_BYTES = 8;
  * Turns any value into JSON-safe data without throwing: cycles become `CIRCULAR_MARKER`, BigInt
  * a string, Map an object, Set an array, Date ISO text, Error `{ name, message }`, Buffer and
  * typed arrays base64, `toJSON` is honoured, functions, symbols and `undefined` are dropped
- * (`null` in arrays, as JSON.stringify does), NaN and Infinity become `null`. Always a copy.
+ * (`null` in arrays, as JSON.stringify does), NaN and Infinity become `null`. Always a copy of
+ * the caller's data; what a `resolveDeferred` builds is new, and used as it is when plain.
  */
 export function toSafeJson(value: unknown, options: SafeJsonOptions = {}): JsonValue {
   return new SafeJsonConverter(options, Infinity).run(value);
@@ -144,15 +152,33 @@ class SafeJsonConverter {
 
   private container(value: object, depth: number): JsonValue | typeof OMIT {
     if (isDeferredValue(value)) {
-      if (this.resolveDeferred !== undefined) {
-        return this.convert(this.resolveDeferred(value), depth);
-      }
+      if (this.resolveDeferred !== undefined) return this.built(this.resolveDeferred(value), depth);
       this.hasDeferred = true;
     }
     const shape = plainShapeOf(value);
     if (shape !== ORDINARY) return this.convert(shape, depth);
     if (Array.isArray(value)) return this.array(value, depth);
     return this.record(value as Record<string, unknown>, depth);
+  }
+
+  /**
+   * What a recipe built is most often plain JSON already (an agent's state is data): checked
+   * without a copy, it is used as it is. For a 20 MB state that spares the worker a second
+   * 20 MB object graph, and the garbage collections that come with it.
+   */
+  private built(value: unknown, depth: number): JsonValue | typeof OMIT {
+    if (typeof value === 'object' && value !== null) {
+      const plainBytes = plainJsonSize(value, {
+        budgetBytes: Math.min(this.budgetBytes - this.bytes, MAX_PLAIN_CHECK_BYTES),
+        maxDepth: this.maxDepth - depth,
+        maxStringChars: this.maxStringChars,
+      });
+      if (plainBytes >= 0) {
+        this.count(plainBytes);
+        return value as JsonValue;
+      }
+    }
+    return this.convert(value, depth);
   }
 
   private array(value: readonly unknown[], depth: number): JsonValue[] {
