@@ -53,6 +53,38 @@ describe('two gateway processes on one Redis act as one', () => {
     expect(all).toEqual(Array.from({ length: 102 }, (_, i) => i + 1));
   });
 
+  it('delivers a large state to followers on both processes, in order and intact', async () => {
+    const user = `u-${randomUUID()}`;
+    const onFirst = await connectAs(first.url, { userId: user });
+    const onSecond = await connectAs(second.url, { userId: user });
+    const firstRecorder = new EventRecorder(onFirst);
+    const secondRecorder = new EventRecorder(onSecond);
+    // Large enough that the bus announces it rather than carrying it (BUS_PAYLOAD_LIMIT_BYTES).
+    const stateBytes = 300_000;
+    const run = (await request(onFirst, 'chat:send', {
+      text: 'large state',
+      agent: 'loadtest',
+      options: { events: 3, intervalMs: 300, stateBytes },
+    })) as unknown as { threadId: string; runId: string };
+    expect(
+      await request(onSecond, 'thread:subscribe', { threadId: run.threadId, afterSeq: 0 }),
+    ).toMatchObject({ ok: true });
+
+    await firstRecorder.untilRunEnds(run.runId, 15_000);
+    await secondRecorder.untilRunEnds(run.runId, 15_000);
+
+    for (const recorder of [firstRecorder, secondRecorder]) {
+      const events = recorder.durable(run.threadId);
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      const completed = events[events.length - 1];
+      expect(completed.type).toBe('agent_completed');
+      const { output } = completed.payload as { output: { state: unknown } };
+      expect(JSON.stringify(output.state).length).toBeGreaterThan(stateBytes * 0.9);
+    }
+    onFirst.close();
+    onSecond.close();
+  });
+
   it("keeps a thread its owner's on every process, and history the same everywhere", async () => {
     const ownerId = `owner-${randomUUID()}`;
     const owner = await connectAs(first.url, { userId: ownerId });

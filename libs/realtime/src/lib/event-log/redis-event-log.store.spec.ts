@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TestRedisServer } from '@agent-gateway/test-support';
 import type { EventEnvelope } from '@agent-gateway/events';
-import { RedisThreadEventBus } from '../fanout/redis-thread-event-bus';
+import { BUS_PAYLOAD_LIMIT_BYTES, RedisThreadEventBus } from '../fanout/redis-thread-event-bus';
+import type { LoggedEventNotice } from '../fanout/thread-event-bus';
 import { RealtimeRedis } from '../redis/realtime-redis.service';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
 import type { UnsequencedEnvelope } from './event-log.store';
@@ -131,5 +132,66 @@ describe('RedisEventLogStore against a real Redis', () => {
     const sequenced = await logA.append(threadId, thinking(threadId, 'hello'));
     await busA.publish(sequenced);
     await expect(received).resolves.toEqual(sequenced);
+  });
+
+  it('shares one read between identical reads in flight, and reads afresh after', async () => {
+    const threadId = `t-${randomUUID()}`;
+    for (let i = 0; i < 3; i += 1) await logA.append(threadId, thinking(threadId, `e${i}`));
+
+    const [first, second] = await Promise.all([
+      logA.readAfter(threadId, 0, 10),
+      logA.readAfter(threadId, 0, 10),
+    ]);
+    const other = logA.readAfter(threadId, 1, 10);
+    const later = await logA.readAfter(threadId, 0, 10);
+
+    expect(second).toBe(first);
+    expect((await other).map((e) => e.seq)).toEqual([2, 3]);
+    expect(later).not.toBe(first);
+    expect(later).toEqual(first);
+  });
+
+  it('announces a large durable event instead of carrying it: its own process gets it from memory, another a notice', async () => {
+    const busA = new RedisThreadEventBus(processA);
+    const busB = new RedisThreadEventBus(processB);
+    await Promise.all([busA.ready(), busB.ready()]);
+    const threadId = `t-${randomUUID()}`;
+    const onA: EventEnvelope[] = [];
+    const onB: EventEnvelope[] = [];
+    const noticesOnB: LoggedEventNotice[] = [];
+    const stops = [
+      busA.subscribe((envelope) => envelope.threadId === threadId && onA.push(envelope)),
+      busB.subscribe((envelope) => envelope.threadId === threadId && onB.push(envelope)),
+      busB.subscribeNotices((notice) => notice.threadId === threadId && noticesOnB.push(notice)),
+    ];
+    try {
+      const state = Buffer.alloc(BUS_PAYLOAD_LIMIT_BYTES + 1, 'x');
+      const large = await logA.append(threadId, {
+        v: 1,
+        threadId,
+        runId: 'r',
+        type: 'agent_completed',
+        ts: Date.now(),
+        payload: state,
+        payloadEncoding: 'json',
+      });
+      const small = await logA.append(threadId, thinking(threadId, 'after'));
+
+      const publishing = busA.publish(large);
+      // From memory, before any round trip to Redis.
+      expect(onA).toEqual([large]);
+      await publishing;
+      await busA.publish(small);
+      // Redis runs PUBLISHes in the order it gets them: once B's own marker is back, everything A
+      // published before has reached B; had the large event been carried, it came first.
+      await busB.flush();
+
+      expect(noticesOnB).toEqual([{ threadId, seq: large.seq }]);
+      expect(onB).toEqual([small]);
+      const [stored] = await logB.readAfter(threadId, large.seq - 1, 1);
+      expect(Buffer.compare(stored.payload as Buffer, state)).toBe(0);
+    } finally {
+      for (const stop of stops) stop();
+    }
   });
 });

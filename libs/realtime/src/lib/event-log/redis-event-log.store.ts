@@ -3,7 +3,7 @@ import { backOff } from 'exponential-backoff';
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
-import { decodeSequenced, encodeUnsequenced } from './stored-envelope.codec';
+import { decodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
 
 /** How long a thread's seq counter outlives its last event, so numbering never restarts. */
 const SEQ_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -22,14 +22,16 @@ const TRIM_SCAN = 64;
  * Gives the next seq and stores the entry in one atomic step, then trims entries that are both
  * beyond the newest `retention` and older than the window. An event id appended before returns
  * its first seq and stores nothing. KEYS: seq counter, events zset, the event id's marker.
- * ARGV: entry (`<ts>\n...`), retention, cutoff ts, events TTL ms, seq TTL ms, marker TTL ms.
+ * ARGV: entry head (`<ts>\n<header>\n`), retention, cutoff ts, events TTL ms, seq TTL ms,
+ * marker TTL ms, entry payload. Redis joins head and payload, so the gateway never copies a
+ * large payload to append it.
  */
 const APPEND_SCRIPT = `
 local appended = redis.call('GET', KEYS[3])
 if appended then return tonumber(appended) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
-redis.call('ZADD', KEYS[2], seq, seq .. '\\n' .. ARGV[1])
+redis.call('ZADD', KEYS[2], seq, seq .. '\\n' .. ARGV[1] .. ARGV[7])
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
 if excess > 0 then
   local candidates = redis.call('ZRANGE', KEYS[2], 0, math.min(excess, ${TRIM_SCAN}) - 1)
@@ -45,6 +47,8 @@ return seq
 
 /** The shared log: every gateway process on the same Redis numbers and replays the same way. */
 export class RedisEventLogStore implements EventLogStore {
+  private readonly readsInFlight = new Map<string, Promise<EventEnvelope[]>>();
+
   constructor(
     private readonly redis: RealtimeRedis,
     private readonly retention: number,
@@ -57,30 +61,56 @@ export class RedisEventLogStore implements EventLogStore {
    * out, the script finds the id and returns the seq it gave, instead of storing the event twice.
    */
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
-    const entry = encodeUnsequenced(envelope);
+    const entry = encodeUnsequencedParts(envelope);
     const eventId = randomUUID();
     const seq = await backOff(() => this.appendOnce(threadId, entry, eventId), APPEND_RETRY);
     return { ...envelope, seq } as EventEnvelope;
   }
 
-  private async appendOnce(threadId: string, entry: Buffer, eventId: string): Promise<number> {
+  private async appendOnce(
+    threadId: string,
+    [head, payload]: [Buffer, Buffer],
+    eventId: string,
+  ): Promise<number> {
     const seq = await this.redis.bounded('append', (client) =>
       client.eval(APPEND_SCRIPT, {
         keys: [seqKey(threadId), eventsKey(threadId), appendedKey(threadId, eventId)],
         arguments: [
-          entry,
+          head,
           String(this.retention),
           String(Date.now() - this.retentionMs),
           String(this.retentionMs),
           String(SEQ_TTL_MS),
           String(APPENDED_TTL_MS),
+          payload,
         ],
       }),
     );
     return Number(seq);
   }
 
-  async readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
+  /**
+   * Identical reads in flight share one Redis round trip: when a large event is announced (see
+   * `LoggedEventNotice`), or many clients resume a thread at once, every follower in this process
+   * asks for the same page, and each answer would otherwise copy it out of the reply again.
+   * Callers only read the envelopes they get.
+   */
+  readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
+    const key = `${threadId}\n${afterSeq}\n${limit}`;
+    const inFlight = this.readsInFlight.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const read = this.readAfterOnce(threadId, afterSeq, limit).finally(() =>
+      this.readsInFlight.delete(key),
+    );
+    this.readsInFlight.set(key, read);
+    return read;
+  }
+
+  private async readAfterOnce(
+    threadId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<EventEnvelope[]> {
     const entries = await this.redis.bounded('readAfter', (client) =>
       client.zRange(eventsKey(threadId), `(${afterSeq}`, '+inf', {
         BY: 'SCORE',

@@ -7,28 +7,37 @@ const NEWLINE = 0x0a;
  * The byte form of an envelope in Redis (log entries and pub/sub messages):
  * `<ts>\n<header JSON>\n<payload>` unsequenced, and `<seq>\n` before that once sequenced. The
  * payload stays as it was made: JSON text for a plain payload, the serializer's bytes for a binary
- * one. A large payload is copied once on encode (into the one buffer Redis takes) and never on
- * decode, and is never parsed or re-encoded on its way through.
+ * one. It is never parsed or re-encoded on its way through, and never copied on decode.
  */
-export function encodeUnsequenced(envelope: UnsequencedEnvelope): Buffer {
-  return encode('', envelope);
+
+/**
+ * An unsequenced entry in two parts, head (`<ts>\n<header JSON>\n`) and payload, for Redis to
+ * join: a large payload goes out as the buffer it already is, with no copy on the event loop.
+ */
+export function encodeUnsequencedParts(envelope: UnsequencedEnvelope): [Buffer, Buffer] {
+  return encodeParts('', envelope);
 }
 
+/** One buffer, as PUBLISH takes one message: the payload is copied once. */
 export function encodeSequenced(envelope: EventEnvelope): Buffer {
   const { seq, ...unsequenced } = envelope;
-  return encode(`${seq}\n`, unsequenced as UnsequencedEnvelope);
+  return Buffer.concat(encodeParts(`${seq}\n`, unsequenced as UnsequencedEnvelope));
 }
 
-function encode(prefix: string, envelope: UnsequencedEnvelope): Buffer {
+function encodeParts(prefix: string, envelope: UnsequencedEnvelope): [Buffer, Buffer] {
   const { payload, ...header } = envelope;
   const head = Buffer.from(`${prefix}${envelope.ts}\n${JSON.stringify(header)}\n`, 'utf8');
-  return Buffer.concat([head, payloadBytes(envelope, payload)]);
+  return [head, payloadBytes(envelope, payload)];
 }
 
-/** A view on a binary payload's bytes (no copy), or the UTF-8 JSON of a plain one. */
-function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Uint8Array {
+/** The bytes of a binary payload as they are (no copy), or the UTF-8 JSON of a plain one. */
+export function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Buffer {
   if (envelope.payloadEncoding !== 'json') return Buffer.from(JSON.stringify(payload), 'utf8');
-  return payload instanceof Uint8Array ? payload : new Uint8Array(payload as ArrayBuffer);
+  if (Buffer.isBuffer(payload)) return payload;
+  if (payload instanceof Uint8Array) {
+    return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+  return Buffer.from(payload as ArrayBuffer);
 }
 
 export function decodeSequenced(bytes: Buffer): EventEnvelope {

@@ -14,6 +14,11 @@ export class InProcessThreadEventBus implements ThreadEventBus {
     return this.listeners.add(listener);
   }
 
+  /** In one process every event is carried, large or not: there is nothing to copy. */
+  subscribeNotices(): () => void {
+    return () => undefined;
+  }
+
   /** Delivery is synchronous with publish: nothing is ever in transit. */
   async flush(): Promise<void> {
     return undefined;

@@ -1,20 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { EventEnvelope } from '@agent-gateway/events';
+import { isDurableEventType, type EventEnvelope } from '@agent-gateway/events';
 import { decodeSequenced, encodeSequenced } from '../event-log/stored-envelope.codec';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
 import { EnvelopeListeners } from './envelope-listeners';
-import type { EnvelopeListener, ThreadEventBus } from './thread-event-bus';
+import type {
+  EnvelopeListener,
+  LoggedEventNotice,
+  NoticeListener,
+  ThreadEventBus,
+} from './thread-event-bus';
 
 const CHANNEL = 'agent-gateway:events';
+/** Notices of durable events too large to carry: `{"threadId":…,"seq":…}`. */
+const NOTICE_CHANNEL = 'agent-gateway:notices';
+/**
+ * Durable events with a binary payload larger than this are announced, not carried. Carrying a
+ * 20 MB state through pub/sub cost every process a 20 MB copy on its event loop to receive it,
+ * whether or not anyone there followed the thread, and the publishing process two more
+ * (docs/BENCHMARKS.md, "Serialization").
+ */
+export const BUS_PAYLOAD_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Fan-out across gateway processes through Redis pub/sub. Pub/sub may lose a message while a
  * connection is down; subscribers detect the gap in `seq` and read the event from the log.
+ *
+ * A durable event with a large payload goes to this process's listeners directly, from memory,
+ * and to the other processes as a `LoggedEventNotice`: those with subscribers for the thread
+ * read it from the log. The notice's echo reaches this process too and finds it delivered.
  */
 export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
   private readonly logger = new Logger(RedisThreadEventBus.name);
   private readonly listeners = new EnvelopeListeners();
+  private readonly noticeListeners = new Set<NoticeListener>();
   /** This process's own channel for flush markers; see `flush`. */
   private readonly flushChannel = `agent-gateway:flush:${randomUUID()}`;
   private readonly flushWaiters = new Map<string, () => void>();
@@ -28,6 +47,14 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
   }
 
   async publish(envelope: EventEnvelope): Promise<void> {
+    if (isAnnouncedOnly(envelope)) {
+      this.listeners.notify(envelope);
+      const notice: LoggedEventNotice = { threadId: envelope.threadId, seq: envelope.seq };
+      await this.redis.bounded('publish', (client) =>
+        client.publish(NOTICE_CHANNEL, JSON.stringify(notice)),
+      );
+      return;
+    }
     await this.redis.bounded('publish', (client) =>
       client.publish(CHANNEL, encodeSequenced(envelope)),
     );
@@ -35,6 +62,11 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
 
   subscribe(listener: EnvelopeListener): () => void {
     return this.listeners.add(listener);
+  }
+
+  subscribeNotices(listener: NoticeListener): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
   }
 
   /**
@@ -60,6 +92,7 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.listeners.clear();
+    this.noticeListeners.clear();
   }
 
   private async listen(): Promise<void> {
@@ -77,8 +110,43 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
       },
       true,
     );
+    await this.redis.subscriber.subscribe(NOTICE_CHANNEL, (message: string) => {
+      const notice = parseNotice(message);
+      if (notice === undefined) {
+        this.logger.warn('dropped a malformed bus notice');
+        return;
+      }
+      for (const listener of this.noticeListeners) {
+        try {
+          listener(notice);
+        } catch (error) {
+          this.logger.error(`notice listener failed for thread ${notice.threadId}`, error as Error);
+        }
+      }
+    });
     await this.redis.subscriber.subscribe(this.flushChannel, (token: string) =>
       this.flushWaiters.get(token)?.(),
     );
+  }
+}
+
+function isAnnouncedOnly(envelope: EventEnvelope): boolean {
+  return (
+    envelope.payloadEncoding === 'json' &&
+    isDurableEventType(envelope.type) &&
+    (envelope.payload as Uint8Array).byteLength > BUS_PAYLOAD_LIMIT_BYTES
+  );
+}
+
+function parseNotice(message: string): LoggedEventNotice | undefined {
+  try {
+    const notice = JSON.parse(message) as Partial<LoggedEventNotice>;
+    return typeof notice.threadId === 'string' &&
+      Number.isSafeInteger(notice.seq) &&
+      (notice.seq as number) > 0
+      ? { threadId: notice.threadId, seq: notice.seq as number }
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

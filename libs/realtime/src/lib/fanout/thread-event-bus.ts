@@ -3,6 +3,18 @@ import type { EventEnvelope } from '@agent-gateway/events';
 export type EnvelopeListener = (envelope: EventEnvelope) => void;
 
 /**
+ * A durable event the bus announced without carrying it: its payload is too large to copy
+ * through pub/sub to every process. It is in the log; a process that has subscribers for the
+ * thread reads it from there, one that has none does nothing.
+ */
+export interface LoggedEventNotice {
+  threadId: string;
+  seq: number;
+}
+
+export type NoticeListener = (notice: LoggedEventNotice) => void;
+
+/**
  * Carries every event, once sequenced, to every gateway process (each then delivers to its own
  * connections). In process it is a direct call; with Redis it is pub/sub. A message lost on the
  * way is not an event lost: subscribers notice the gap in `seq` and read it from the log.
@@ -10,6 +22,8 @@ export type EnvelopeListener = (envelope: EventEnvelope) => void;
 export interface ThreadEventBus {
   publish(envelope: EventEnvelope): Promise<void>;
   subscribe(listener: EnvelopeListener): () => void;
+  /** Notices of events announced instead of carried; a bus that always carries never sends one. */
+  subscribeNotices(listener: NoticeListener): () => void;
   /** Resolves once everything published before the call has reached this process's listeners. */
   flush(): Promise<void>;
 }

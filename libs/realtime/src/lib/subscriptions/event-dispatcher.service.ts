@@ -6,6 +6,7 @@ import { ThreadSubscriptions } from './thread-subscriptions.service';
 @Injectable()
 export class EventDispatcher implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeNotices: (() => void) | undefined;
 
   constructor(
     @Inject(THREAD_EVENT_BUS) private readonly bus: ThreadEventBus,
@@ -14,9 +15,13 @@ export class EventDispatcher implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((envelope) => this.subscriptions.dispatch(envelope));
+    this.unsubscribeNotices = this.bus.subscribeNotices((notice) =>
+      this.subscriptions.dispatchNotice(notice),
+    );
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.unsubscribeNotices?.();
   }
 }

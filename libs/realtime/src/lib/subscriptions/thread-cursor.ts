@@ -9,6 +9,11 @@ export class ThreadCursor {
   nextSeq = 1;
   catchingUp = true;
   held: EventEnvelope[] = [];
+  /**
+   * The highest seq announced by a notice (`LoggedEventNotice`) while catching up: it has no
+   * envelope to hold, so the catch-up goes on to it from the log before releasing.
+   */
+  announcedSeq = 0;
   /** Set when the subscription is replaced or removed: late async work must then do nothing. */
   cancelled = false;
 }

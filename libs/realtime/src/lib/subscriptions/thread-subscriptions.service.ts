@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestError, isDurableEventType, type EventEnvelope } from '@agent-gateway/events';
 import { ConnectionRegistry, type Connection } from '../connections/connection-registry.service';
 import { EVENT_LOG_STORE, type EventLogStore } from '../event-log/event-log.store';
+import type { LoggedEventNotice } from '../fanout/thread-event-bus';
 import { DeliveryMetrics } from '../metrics/delivery.metrics';
 import { ThreadCursor } from './thread-cursor';
 
@@ -55,7 +56,7 @@ export class ThreadSubscriptions {
       cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
       replayed = await this.catchUp(connection, threadId, cursor, lastSeq);
     }
-    this.releaseHeld(connection, cursor);
+    this.releaseHeld(connection, threadId, cursor);
     return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
   }
 
@@ -99,6 +100,24 @@ export class ThreadSubscriptions {
     }
   }
 
+  /**
+   * A durable event announced without its payload (see `LoggedEventNotice`): every connection
+   * of this process that follows the thread and has not had it yet reads it from the log.
+   */
+  dispatchNotice(notice: LoggedEventNotice): void {
+    const cursors = this.byThread.get(notice.threadId);
+    if (!cursors) return;
+    for (const [connectionId, cursor] of cursors) {
+      const connection = this.connections.get(connectionId);
+      if (!connection || notice.seq < cursor.nextSeq) continue;
+      if (cursor.catchingUp) {
+        cursor.announcedSeq = Math.max(cursor.announcedSeq, notice.seq);
+        continue;
+      }
+      this.startRepair(connection, notice.threadId, cursor, notice.seq);
+    }
+  }
+
   private deliverDurable(
     connection: Connection,
     envelope: EventEnvelope,
@@ -116,17 +135,24 @@ export class ThreadSubscriptions {
     }
     // A gap: an event this process was never told about (lost or late pub/sub message, or a
     // concurrent append). It is in the log, so read it from there before going on.
-    cursor.catchingUp = true;
     cursor.held.push(envelope);
-    this.repairGap(connection, envelope.threadId, cursor, envelope.seq - 1).catch(
-      (error: unknown) => {
-        this.logger.error(
-          `could not repair a gap in thread ${envelope.threadId}; cutting off ${connection.id}`,
-          error as Error,
-        );
-        connection.socket.disconnect(true);
-      },
-    );
+    this.startRepair(connection, envelope.threadId, cursor, envelope.seq - 1);
+  }
+
+  private startRepair(
+    connection: Connection,
+    threadId: string,
+    cursor: ThreadCursor,
+    uptoSeq: number,
+  ): void {
+    cursor.catchingUp = true;
+    this.repairGap(connection, threadId, cursor, uptoSeq).catch((error: unknown) => {
+      this.logger.error(
+        `could not repair a gap in thread ${threadId}; cutting off ${connection.id}`,
+        error as Error,
+      );
+      connection.socket.disconnect(true);
+    });
   }
 
   private async repairGap(
@@ -143,7 +169,7 @@ export class ThreadSubscriptions {
       );
       cursor.nextSeq = uptoSeq + 1;
     }
-    this.releaseHeld(connection, cursor);
+    this.releaseHeld(connection, threadId, cursor);
   }
 
   /** Sends every logged event from `cursor.nextSeq` up to `uptoSeq`, in pages. */
@@ -168,9 +194,17 @@ export class ThreadSubscriptions {
     return sent;
   }
 
-  /** Ends a catch-up: what arrived live meanwhile goes out in order, past the seam only. */
-  private releaseHeld(connection: Connection, cursor: ThreadCursor): void {
+  /**
+   * Ends a catch-up: what arrived live meanwhile goes out in order, past the seam only. An event
+   * announced meanwhile that the catch-up did not reach is read from the log first.
+   */
+  private releaseHeld(connection: Connection, threadId: string, cursor: ThreadCursor): void {
     if (cursor.cancelled) return;
+    if (cursor.announcedSeq >= cursor.nextSeq) {
+      const announced = cursor.announcedSeq;
+      cursor.announcedSeq = 0;
+      return this.startRepair(connection, threadId, cursor, announced);
+    }
     const held = cursor.held.sort((a, b) => a.seq - b.seq);
     cursor.held = [];
     cursor.catchingUp = false;
