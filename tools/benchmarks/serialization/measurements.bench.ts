@@ -1,4 +1,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runGatewayLargeStates } from './gateway-large-states.scenario';
 import { runInlineThreshold } from './inline-threshold.scenario';
 import { runLargeStates } from './large-states.scenario';
 import {
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
   if (wanted('threshold')) await printInlineThreshold();
   if (wanted('small')) await printSmallEvents();
   if (wanted('large')) await printLargeStates();
+  if (wanted('gateway')) await printGatewayLargeStates();
   if (keepResultsAlive() < 0) console.log('unreachable');
 }
 
@@ -69,6 +73,27 @@ async function printLargeStates(): Promise<void> {
     console.log(
       `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
         `${fixed(row.delay.longestGcMs, 1)} | ${fixed(row.delay.wallMs, 0)} | ${row.outcome} |`,
+    );
+  }
+}
+
+async function printGatewayLargeStates(): Promise<void> {
+  console.log(
+    '\n## Large states through the built gateway: its event-loop delay (3 runs each, ms)',
+  );
+  const bundle = join(__dirname, '..', '..', '..', 'dist', 'apps', 'gateway', 'main.js');
+  if (!existsSync(bundle)) {
+    console.log('skipped: build the gateway first with `npx nx build gateway`');
+    return;
+  }
+  console.log('| state | mode | p99 | max | longest GC | wall |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+  const rows = await runGatewayLargeStates();
+  rows.sort((a, b) => a.sizeMb - b.sizeMb);
+  for (const row of rows) {
+    console.log(
+      `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
+        `${fixed(row.delay.longestGcMs, 1)} | ${fixed(row.wallMs, 0)} |`,
     );
   }
 }

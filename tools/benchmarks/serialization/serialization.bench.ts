@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /*
  * Entry point: node -r @swc-node/register tools/benchmarks/serialization/serialization.bench.ts
- * Runs every scenario; name some (threshold, small, large) after it to run only those.
+ * Runs every scenario; name some (threshold, small, large, gateway) after it to run only those.
  *
  * @swc-node/register reads ./tsconfig.json, but the workspace keeps its path aliases
  * (@agent-gateway/*) in tsconfig.base.json: the measurements run in a child told where they are.

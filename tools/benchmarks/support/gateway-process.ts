@@ -14,15 +14,21 @@ export class GatewayProcess {
     readonly url: string,
   ) {}
 
-  static async start(env: Record<string, string>, port: number): Promise<GatewayProcess> {
+  static async start(
+    env: Record<string, string>,
+    port: number,
+    options: { preload?: string[] } = {},
+  ): Promise<GatewayProcess> {
     if (!existsSync(BUNDLE))
       throw new Error(`${BUNDLE} is missing: run "npx nx build gateway" first`);
+    const preloads = [join(__dirname, 'gc-on-signal.js'), ...(options.preload ?? [])];
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '-r', join(__dirname, 'gc-on-signal.js'), BUNDLE],
+      ['--expose-gc', ...preloads.flatMap((file) => ['-r', file]), BUNDLE],
       {
         env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // An IPC channel too, for preloads that answer questions (loop-delay-probe.js).
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       },
     );
     const gateway = new GatewayProcess(child, `http://127.0.0.1:${port}`);
@@ -38,6 +44,11 @@ export class GatewayProcess {
       if (Date.now() > deadline) throw new Error('gateway did not start within 20 s');
       await sleep(100);
     }
+  }
+
+  /** The process as a child, for preloads that talk over IPC. */
+  get process(): ChildProcess {
+    return this.child;
   }
 
   /** Heap used and RSS in bytes, after two full collections. */

@@ -1,0 +1,184 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'socket.io-client';
+import { connectClient, GatewayProcess } from '../support/gateway-process';
+import { openLoopDelayWindow, type RemoteLoopDelay } from '../support/loop-delay-window';
+
+const SIZES_MB = [1, 5, 20];
+const ROUNDS = 3;
+const PORT = 39_311;
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const LOOP_PROBE = join(__dirname, '..', 'support', 'loop-delay-probe.js');
+
+export interface GatewayLargeStateRow {
+  sizeMb: number;
+  mode: string;
+  delay: RemoteLoopDelay;
+  wallMs: number;
+}
+
+interface Envelope {
+  type: string;
+  runId: string;
+  payloadEncoding?: string;
+}
+
+/**
+ * The same question as the large-states scenario, asked of the built gateway as production runs
+ * it, in process and with Redis: its main thread's event-loop delay (measured inside it by loop-delay-probe.js) while the
+ * `loadtest` agent sends a state of 1, 5 and 20 MB to a socket.io client that acknowledges,
+ * against a bare socket.io server whose state lives on its main thread, sent the plain way.
+ * Needs `npx nx build gateway`.
+ */
+export async function runGatewayLargeStates(): Promise<GatewayLargeStateRow[]> {
+  const rows = await measureGateway('gateway, in process', {});
+  if (await redisAnswers()) {
+    rows.push(...(await measureGateway('gateway, Redis', { REDIS_URL })));
+  } else {
+    console.log(`(no Redis at ${REDIS_URL}: the Redis-mode rows are skipped)`);
+  }
+  rows.push(...(await runBaseline()));
+  return rows;
+}
+
+async function measureGateway(
+  mode: string,
+  env: Record<string, string>,
+): Promise<GatewayLargeStateRow[]> {
+  const rows: GatewayLargeStateRow[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
+  const gateway = await GatewayProcess.start(
+    {
+      DATA_DIR: dataDir,
+      ENABLE_LOADTEST_AGENT: '1',
+      // 20 MB states are over the 8 MiB default on purpose.
+      MAX_EVENT_BYTES: String(64 * 1024 * 1024),
+      SERIALIZATION_TIMEOUT_MS: '5000',
+      ...env,
+    },
+    PORT,
+    { preload: [LOOP_PROBE] },
+  );
+  try {
+    const socket = await connectClient(gateway.url, 'bench');
+    const completed = completions(socket);
+    // One unmeasured run first: the first large event also pays for compiling the send path.
+    await runLoadtest(socket, completed, 1 << 20);
+    for (const sizeMb of SIZES_MB) {
+      const window = openLoopDelayWindow(gateway.process);
+      const started = performance.now();
+      for (let round = 0; round < ROUNDS; round++) {
+        await runLoadtest(socket, completed, sizeMb * 1024 * 1024);
+      }
+      const wallMs = performance.now() - started;
+      rows.push({ sizeMb, mode, delay: await window.stop(), wallMs });
+    }
+    socket.close();
+  } finally {
+    await gateway.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function redisAnswers(): Promise<boolean> {
+  const { hostname, port } = new URL(REDIS_URL);
+  return new Promise((resolve) => {
+    const connection = connect(Number(port), hostname, () => {
+      connection.end();
+      resolve(true);
+    });
+    connection.once('error', () => resolve(false));
+    connection.setTimeout(1000, () => {
+      connection.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Answers, per run id, when that run's agent_completed has arrived (and been acknowledged). */
+function completions(socket: Socket): (runId: string) => Promise<Envelope> {
+  const waiting = new Map<string, (envelope: Envelope) => void>();
+  const arrived = new Map<string, Envelope>();
+  const receive = (envelope: Envelope): void => {
+    if (envelope.type !== 'agent_completed' && envelope.type !== 'agent_error') return;
+    const resolve = waiting.get(envelope.runId);
+    if (resolve === undefined) arrived.set(envelope.runId, envelope);
+    else resolve(envelope);
+  };
+  socket.on('agent:event', (envelope: Envelope, ack?: () => void) => {
+    ack?.();
+    receive(envelope);
+  });
+  socket.on('agent:events', (envelopes: Envelope[], ack?: () => void) => {
+    ack?.();
+    envelopes.forEach(receive);
+  });
+  return (runId) => {
+    const early = arrived.get(runId);
+    if (early !== undefined) return Promise.resolve(early);
+    return new Promise((resolve) => waiting.set(runId, resolve));
+  };
+}
+
+async function runLoadtest(
+  socket: Socket,
+  completed: (runId: string) => Promise<Envelope>,
+  stateBytes: number,
+): Promise<void> {
+  const reply = (await socket.timeout(30_000).emitWithAck('chat:send', {
+    text: 'large state',
+    agent: 'loadtest',
+    options: { events: 0, stateBytes },
+  })) as { ok: boolean; runId?: string; error?: unknown };
+  if (!reply.ok || reply.runId === undefined) {
+    throw new Error(`chat:send refused: ${JSON.stringify(reply)}`);
+  }
+  const envelope = await completed(reply.runId);
+  if (envelope.type !== 'agent_completed' || envelope.payloadEncoding !== 'json') {
+    throw new Error(`expected agent_completed as binary JSON, got ${JSON.stringify(envelope)}`);
+  }
+}
+
+async function runBaseline(): Promise<GatewayLargeStateRow[]> {
+  const server = fork(join(__dirname, 'plain-state-server.bench.ts'), {
+    execArgv: ['-r', '@swc-node/register', '-r', LOOP_PROBE],
+  });
+  const rows: GatewayLargeStateRow[] = [];
+  try {
+    const port = await listeningPort(server);
+    const socket = await connectClient(`http://127.0.0.1:${port}`, 'baseline');
+    socket.on('agent:event', (_envelope: unknown, ack?: () => void) => ack?.());
+    for (const sizeMb of SIZES_MB) {
+      await socket.timeout(60_000).emitWithAck('state:build', { bytes: sizeMb * 1024 * 1024 });
+      const window = openLoopDelayWindow(server);
+      const started = performance.now();
+      for (let round = 0; round < ROUNDS; round++) {
+        await socket.timeout(60_000).emitWithAck('state:send', {});
+      }
+      const wallMs = performance.now() - started;
+      rows.push({
+        sizeMb,
+        mode: 'bare socket.io, JSON.stringify',
+        delay: await window.stop(),
+        wallMs,
+      });
+    }
+    socket.close();
+  } finally {
+    server.kill();
+  }
+  return rows;
+}
+
+function listeningPort(server: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'listening' && message.port !== undefined) resolve(message.port);
+    });
+    server.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+  });
+}
