@@ -11,7 +11,7 @@ import { measureEventLoopDelay, pause, type LoopDelay } from './event-loop-delay
 const SIZES_MB = [1, 5, 20];
 const ROUNDS = 3;
 const ACK_TIMEOUT_MS = 60_000;
-const GATEWAY_BACKGROUND_THREAD_NICE = 10;
+const GATEWAY_WORKER_THREAD_NICE = 10;
 
 export interface LargeStateRow {
   sizeMb: number;
@@ -40,11 +40,11 @@ export async function runLargeStates(): Promise<LargeStateRow[]> {
   });
   const socket = await connected;
   // 20 MB states are over the 8 MiB default on purpose; a longer limit keeps a busy machine honest.
-  // Background threads at nice 10, as the gateway runs them (BACKGROUND_THREAD_NICE).
+  // Workers at nice 10, as the gateway runs them (SERIALIZATION_WORKER_NICE).
   const lib = await startSerializer({
     maxEventBytes: 64 * 1024 * 1024,
     timeoutMs: 5000,
-    backgroundThreadNice: GATEWAY_BACKGROUND_THREAD_NICE,
+    workerThreadNice: GATEWAY_WORKER_THREAD_NICE,
   });
   const rows: LargeStateRow[] = [];
   let seq = 0;

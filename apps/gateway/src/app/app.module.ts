@@ -29,7 +29,7 @@ export class AppModule {
         SerializationModule.forRoot({
           timeoutMs: config.SERIALIZATION_TIMEOUT_MS,
           maxEventBytes: config.MAX_EVENT_BYTES,
-          backgroundThreadNice: config.BACKGROUND_THREAD_NICE,
+          workerThreadNice: config.SERIALIZATION_WORKER_NICE,
           ...(config.SERIALIZATION_POOL_SIZE > 0
             ? { poolSize: config.SERIALIZATION_POOL_SIZE }
             : {}),

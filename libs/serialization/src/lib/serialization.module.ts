@@ -6,7 +6,6 @@ import {
 } from './config/serialization-options';
 import { SerializationMetrics } from './metrics/serialization.metrics';
 import { SerializationWorkerPool } from './pool/serialization-worker-pool';
-import { BackgroundThreadPriority } from './priority/background-thread-priority';
 import { PayloadSerializer } from './serializer/payload-serializer.service';
 
 /**
@@ -24,7 +23,6 @@ export class SerializationModule {
         SerializationMetrics,
         SerializationWorkerPool,
         PayloadSerializer,
-        BackgroundThreadPriority,
       ],
       exports: [PayloadSerializer, SERIALIZATION_OPTIONS],
     };

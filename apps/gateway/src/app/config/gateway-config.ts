@@ -90,8 +90,8 @@ const environmentSchema = z.object({
   HISTORY_CACHE_MAX_THREADS: wholeNumber('HISTORY_CACHE_MAX_THREADS', 10_000, 1),
   SERIALIZATION_TIMEOUT_MS: wholeNumber('SERIALIZATION_TIMEOUT_MS', 1000, 1),
   SERIALIZATION_POOL_SIZE: wholeNumber('SERIALIZATION_POOL_SIZE', 0, 0, 64),
-  // Linux nice values run from 0 (normal) to 19 (lowest); 0 leaves thread priorities alone.
-  BACKGROUND_THREAD_NICE: wholeNumber('BACKGROUND_THREAD_NICE', 10, 0, 19),
+  // Linux nice values run from 0 (normal) to 19 (lowest); 0 leaves the workers' priority alone.
+  SERIALIZATION_WORKER_NICE: wholeNumber('SERIALIZATION_WORKER_NICE', 10, 0, 19),
   SEND_TIMEOUT_MS: wholeNumber('SEND_TIMEOUT_MS', 5000, 1),
   CONNECTION_FAILURE_THRESHOLD: wholeNumber('CONNECTION_FAILURE_THRESHOLD', 5, 1),
   CLEANUP_INTERVAL_MS: wholeNumber('CLEANUP_INTERVAL_MS', 60_000, 100),

@@ -26,10 +26,10 @@ export interface SerializationOptions {
   /** How often an idle pool runs a tiny probe task, so that `isHealthy` stays true to fact. */
   healthProbeMs?: number;
   /**
-   * Nice value (0 to 19) for every thread but the event loop's: workers, V8's helper threads,
-   * libuv's pool. 0 leaves priorities alone. Linux only. See `BackgroundThreadPriority`.
+   * Nice value (0 to 19) each worker gives its own thread, so that building and encoding a large
+   * state never keeps the event loop waiting for a core. 0 leaves it alone. Linux only.
    */
-  backgroundThreadNice?: number;
+  workerThreadNice?: number;
 }
 
 export type ResolvedSerializationOptions = Required<Omit<SerializationOptions, 'workerFilename'>> &
@@ -51,8 +51,8 @@ export const DEFAULT_MAX_STRING_CHARS = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_SLICE_MS = 4;
 export const DEFAULT_HEALTH_PROBE_MS = 5000;
-/** A library leaves the process's priorities alone unless asked; the gateway asks (10). */
-export const DEFAULT_BACKGROUND_THREAD_NICE = 0;
+/** A library leaves thread priorities alone unless asked; the gateway asks (10). */
+export const DEFAULT_WORKER_THREAD_NICE = 0;
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -76,7 +76,7 @@ export function resolveSerializationOptions(
     recipeModules: options.recipeModules ?? [],
     sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
     healthProbeMs: options.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS,
-    backgroundThreadNice: options.backgroundThreadNice ?? DEFAULT_BACKGROUND_THREAD_NICE,
+    workerThreadNice: options.workerThreadNice ?? DEFAULT_WORKER_THREAD_NICE,
     workerFilename: options.workerFilename,
   };
   requirePositiveInteger('poolSize', resolved.poolSize);
@@ -88,10 +88,10 @@ export function resolveSerializationOptions(
   requirePositiveInteger('maxDepth', resolved.maxDepth);
   requirePositiveInteger('sliceMs', resolved.sliceMs);
   requirePositiveInteger('healthProbeMs', resolved.healthProbeMs);
-  const nice = resolved.backgroundThreadNice;
+  const nice = resolved.workerThreadNice;
   if (!Number.isInteger(nice) || nice < 0 || nice > MAX_NICE) {
     throw new Error(
-      `Serialization option backgroundThreadNice must be a whole number from 0 to ${MAX_NICE} ` +
+      `Serialization option workerThreadNice must be a whole number from 0 to ${MAX_NICE} ` +
         `(got ${String(nice)}); 0 leaves thread priorities alone.`,
     );
   }

@@ -42,7 +42,7 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
       maxStringChars: options.maxStringChars,
       maxEventBytes: options.maxEventBytes,
       recipeModules: toAbsolutePaths(options.recipeModules),
-      backgroundThreadNice: options.backgroundThreadNice,
+      workerThreadNice: options.workerThreadNice,
     };
     this.piscina = new Piscina<SerializeTask, SerializeTaskResult>({
       filename: launch.filename,

@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The highest nice value Linux knows: the lowest priority. */
@@ -21,18 +21,6 @@ export function currentThreadId(): number | undefined {
     return Number.isInteger(id) && id > 0 ? id : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Every thread of this process but the main one: the thread running the event loop. */
-export function backgroundThreadIds(): number[] {
-  if (!supported) return [];
-  try {
-    return readdirSync('/proc/self/task')
-      .map(Number)
-      .filter((id) => Number.isInteger(id) && id !== process.pid);
-  } catch {
-    return [];
   }
 }
 

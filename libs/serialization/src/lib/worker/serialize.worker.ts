@@ -20,10 +20,10 @@ const convertOptions: SafeJsonOptions = {
 };
 const encoder = new TextEncoder();
 
-// Started after the pool lowered the process's background threads, or as a replacement: a
-// worker lowers its own thread, so that it never competes with the event loop for a core.
-const threadId = settings.backgroundThreadNice > 0 ? currentThreadId() : undefined;
-if (threadId !== undefined) lowerThreadPriority(threadId, settings.backgroundThreadNice);
+// Serializing is background work: a worker lowers its own thread (replacements too), so that
+// building and encoding a large state never keeps the event loop waiting for a core.
+const threadId = settings.workerThreadNice > 0 ? currentThreadId() : undefined;
+if (threadId !== undefined) lowerThreadPriority(threadId, settings.workerThreadNice);
 
 registerBuiltinRecipes();
 // createRequire rather than `require`: a bundler must leave these run-time paths alone.

@@ -8,7 +8,7 @@ export interface WorkerSettings {
   /** Absolute paths of modules that register more recipes. */
   recipeModules: string[];
   /** The nice value the worker gives its own thread on start; 0 leaves it alone. */
-  backgroundThreadNice: number;
+  workerThreadNice: number;
 }
 
 /** One task: JSON-safe data that may still hold `DeferredValue`s for the worker to build. */
