@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createClient } from '@redis/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
@@ -49,6 +50,7 @@ async function measureGateway(
   env: Record<string, string>,
 ): Promise<GatewayLargeStateRow[]> {
   const rows: GatewayLargeStateRow[] = [];
+  const threads = new Set<string>();
   const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
   const gateway = await GatewayProcess.start(
     {
@@ -66,12 +68,12 @@ async function measureGateway(
     const socket = await connectClient(gateway.url, 'bench');
     const completed = completions(socket);
     // One unmeasured run first: the first large event also pays for compiling the send path.
-    await runLoadtest(socket, completed, 1 << 20);
+    threads.add(await runLoadtest(socket, completed, 1 << 20));
     for (const sizeMb of SIZES_MB) {
       const window = openLoopDelayWindow(gateway.process);
       const started = performance.now();
       for (let round = 0; round < ROUNDS; round++) {
-        await runLoadtest(socket, completed, sizeMb * 1024 * 1024);
+        threads.add(await runLoadtest(socket, completed, sizeMb * 1024 * 1024));
       }
       const wallMs = performance.now() - started;
       rows.push({ sizeMb, mode, delay: await window.stop(), wallMs });
@@ -80,8 +82,29 @@ async function measureGateway(
   } finally {
     await gateway.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (env['REDIS_URL'] !== undefined) await forgetThreads(env['REDIS_URL'], threads);
   }
   return rows;
+}
+
+/**
+ * The runs' threads hold about 80 MB of states in Redis for the retention window (an hour):
+ * a benchmark must not leave that behind in a Redis others use.
+ */
+async function forgetThreads(url: string, threadIds: Set<string>): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for (const threadId of threadIds) {
+      for await (const keys of client.scanIterator({
+        MATCH: `agent-gateway:thread:{${threadId}}:*`,
+      })) {
+        if (keys.length > 0) await client.unlink(keys);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 function redisAnswers(): Promise<boolean> {
@@ -128,19 +151,20 @@ async function runLoadtest(
   socket: Socket,
   completed: (runId: string) => Promise<Envelope>,
   stateBytes: number,
-): Promise<void> {
+): Promise<string> {
   const reply = (await socket.timeout(30_000).emitWithAck('chat:send', {
     text: 'large state',
     agent: 'loadtest',
     options: { events: 0, stateBytes },
-  })) as { ok: boolean; runId?: string; error?: unknown };
-  if (!reply.ok || reply.runId === undefined) {
+  })) as { ok: boolean; threadId?: string; runId?: string; error?: unknown };
+  if (!reply.ok || reply.runId === undefined || reply.threadId === undefined) {
     throw new Error(`chat:send refused: ${JSON.stringify(reply)}`);
   }
   const envelope = await completed(reply.runId);
   if (envelope.type !== 'agent_completed' || envelope.payloadEncoding !== 'json') {
     throw new Error(`expected agent_completed as binary JSON, got ${JSON.stringify(envelope)}`);
   }
+  return reply.threadId;
 }
 
 async function runBaseline(): Promise<GatewayLargeStateRow[]> {
