@@ -6,6 +6,8 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'apps', 'gateway', 'main.js');
+/** The node flags the gateway runs with (apps/gateway/project.json `runtimeArgs`, README). */
+export const GATEWAY_NODE_FLAGS = ['--single-threaded-gc'];
 
 /** The built gateway in a child process, as production runs it, for benchmarks and drills. */
 export class GatewayProcess {
@@ -24,7 +26,7 @@ export class GatewayProcess {
     const preloads = [join(__dirname, 'gc-on-signal.js'), ...(options.preload ?? [])];
     const child = spawn(
       process.execPath,
-      ['--expose-gc', ...preloads.flatMap((file) => ['-r', file]), BUNDLE],
+      [...GATEWAY_NODE_FLAGS, '--expose-gc', ...preloads.flatMap((file) => ['-r', file]), BUNDLE],
       {
         env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
         // An IPC channel too, for preloads that answer questions (loop-delay-probe.js).
