@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../support/gateway-process';
 
 /*
  * Entry point: node -r @swc-node/register tools/benchmarks/serialization/serialization.bench.ts
@@ -14,7 +15,14 @@ const workspaceRoot = join(__dirname, '..', '..', '..');
 
 const child = spawn(
   process.execPath,
-  ['-r', '@swc-node/register', join(__dirname, 'measurements.bench.ts'), ...process.argv.slice(2)],
+  [
+    // The gateway's own node flags: the lib is measured as the gateway runs it.
+    ...GATEWAY_NODE_FLAGS,
+    '-r',
+    '@swc-node/register',
+    join(__dirname, 'measurements.bench.ts'),
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
     cwd: workspaceRoot,

@@ -26,10 +26,10 @@ export function resolveWorkerLaunch(workerFilename?: string): WorkerLaunch {
       ? join(__dirname, 'serialize.worker.ts')
       : join(__dirname, BUNDLED_WORKER_FILENAME));
   if (!filename.endsWith('.ts')) return { filename };
-  const register = '@swc-node/register';
-  const execArgv = process.execArgv.some((argument) => argument.includes(register))
-    ? process.execArgv
-    : [...process.execArgv, '--require', register];
+  // Only the hook that compiles the worker: a worker refuses V8 and process-wide flags the
+  // parent may run with (--single-threaded-gc, --max-old-space-size, ...) when they are passed
+  // to it explicitly.
+  const execArgv = ['--require', '@swc-node/register'];
   const tsconfig = process.env['SWC_NODE_PROJECT'] ?? findWorkspaceTsconfig(dirname(filename));
   return {
     filename,
