@@ -12,6 +12,11 @@ const SIZES_MB = [1, 5, 20];
 const ROUNDS = 3;
 const PORT = 39_311;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+/** The bare server's two ways: the state the plain way, and its bytes made beforehand (the floor). */
+const BASELINES: ReadonlyArray<[string, boolean]> = [
+  ['bare socket.io, JSON.stringify', false],
+  ['bare socket.io, bytes made beforehand (floor)', true],
+];
 const LOOP_PROBE = join(__dirname, '..', 'support', 'loop-delay-probe.js');
 
 export interface GatewayLargeStateRow {
@@ -29,9 +34,11 @@ interface Envelope {
 
 /**
  * The same question as the large-states scenario, asked of the built gateway as production runs
- * it, in process and with Redis: its main thread's event-loop delay (measured inside it by loop-delay-probe.js) while the
- * `loadtest` agent sends a state of 1, 5 and 20 MB to a socket.io client that acknowledges,
- * against a bare socket.io server whose state lives on its main thread, sent the plain way.
+ * it, in process and with Redis: its main thread's event-loop delay (measured inside it by
+ * loop-delay-probe.js) while the `loadtest` agent sends a state of 1, 5 and 20 MB to a socket.io
+ * client that acknowledges; against a bare socket.io server whose state lives on its main thread,
+ * sent the plain way, and the same server sending bytes it made beforehand: the floor, what any
+ * server pays to hand that many bytes to a socket.
  * Needs `npx nx build gateway`.
  */
 export async function runGatewayLargeStates(): Promise<GatewayLargeStateRow[]> {
@@ -178,18 +185,15 @@ async function runBaseline(): Promise<GatewayLargeStateRow[]> {
     socket.on('agent:event', (_envelope: unknown, ack?: () => void) => ack?.());
     for (const sizeMb of SIZES_MB) {
       await socket.timeout(60_000).emitWithAck('state:build', { bytes: sizeMb * 1024 * 1024 });
-      const window = openLoopDelayWindow(server);
-      const started = performance.now();
-      for (let round = 0; round < ROUNDS; round++) {
-        await socket.timeout(60_000).emitWithAck('state:send', {});
+      for (const [mode, encoded] of BASELINES) {
+        const window = openLoopDelayWindow(server);
+        const started = performance.now();
+        for (let round = 0; round < ROUNDS; round++) {
+          await socket.timeout(60_000).emitWithAck('state:send', { encoded });
+        }
+        const wallMs = performance.now() - started;
+        rows.push({ sizeMb, mode, delay: await window.stop(), wallMs });
       }
-      const wallMs = performance.now() - started;
-      rows.push({
-        sizeMb,
-        mode: 'bare socket.io, JSON.stringify',
-        delay: await window.stop(),
-        wallMs,
-      });
     }
     socket.close();
   } finally {
