@@ -78,7 +78,7 @@ describe('two gateway processes on one Redis act as one', () => {
       expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
       const completed = events[events.length - 1];
       expect(completed.type).toBe('agent_completed');
-      const { output } = completed.payload as { output: { state: unknown } };
+      const { output } = completed.payload as unknown as { output: { state: unknown } };
       expect(JSON.stringify(output.state).length).toBeGreaterThan(stateBytes * 0.9);
     }
     onFirst.close();
