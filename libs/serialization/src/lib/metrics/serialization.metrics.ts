@@ -149,9 +149,15 @@ export class SerializationMetrics implements OnModuleDestroy {
     this.probe = probe;
   }
 
-  /** The serializer's inline counts leave the registry with it; the series stay. */
+  /**
+   * The serializer leaves the registry's scrapes; what it counted and timed since the last
+   * scrape goes to the series first, so that nothing counted is lost with it.
+   */
   onModuleDestroy(): void {
     this.inlineOnRegistry.delete(this.inline);
+    this.payloads.labels('inline').inc(this.inline.drainCount());
+    const inline = this.duration.labels('inline');
+    this.inline.drainDurations((seconds) => inline.observe(seconds));
   }
 
   /** Every call on the worker and sliced paths; inline durations go through `inline.keep`. */
