@@ -136,6 +136,7 @@ function completions(socket: Socket): (runId: string) => Promise<Envelope> {
   const receive = (envelope: Envelope): void => {
     if (envelope.type !== 'agent_completed' && envelope.type !== 'agent_error') return;
     const resolve = waiting.get(envelope.runId);
+    waiting.delete(envelope.runId);
     if (resolve === undefined) arrived.set(envelope.runId, envelope);
     else resolve(envelope);
   };
@@ -149,6 +150,7 @@ function completions(socket: Socket): (runId: string) => Promise<Envelope> {
   });
   return (runId) => {
     const early = arrived.get(runId);
+    arrived.delete(runId);
     if (early !== undefined) return Promise.resolve(early);
     return new Promise((resolve) => waiting.set(runId, resolve));
   };

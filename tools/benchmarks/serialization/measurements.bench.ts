@@ -1,6 +1,5 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { gatewayIsBuilt } from '../support/gateway-process';
 import { runGatewayLargeStates } from './gateway-large-states.scenario';
 import { runInlineThreshold } from './inline-threshold.scenario';
 import { runLargeStates } from './large-states.scenario';
@@ -67,12 +66,9 @@ async function printLargeStates(): Promise<void> {
   );
   console.log('| state | mode | p99 | max | longest GC | wall | result |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | --- |');
-  const rows = await runLargeStates();
-  rows.sort((a, b) => a.sizeMb - b.sizeMb);
-  for (const row of rows) {
+  for (const row of bySize(await runLargeStates())) {
     console.log(
-      `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
-        `${fixed(row.delay.longestGcMs, 1)} | ${fixed(row.delay.wallMs, 0)} | ${row.outcome} |`,
+      `${delayCells(row.sizeMb, row.mode, row.delay, row.delay.wallMs)} ${row.outcome} |`,
     );
   }
 }
@@ -81,21 +77,32 @@ async function printGatewayLargeStates(): Promise<void> {
   console.log(
     '\n## Large states through the built gateway: its event-loop delay (3 runs each, ms)',
   );
-  const bundle = join(__dirname, '..', '..', '..', 'dist', 'apps', 'gateway', 'main.js');
-  if (!existsSync(bundle)) {
+  if (!gatewayIsBuilt()) {
     console.log('skipped: build the gateway first with `npx nx build gateway`');
     return;
   }
   console.log('| state | mode | p99 | max | longest GC | wall |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
-  const rows = await runGatewayLargeStates();
-  rows.sort((a, b) => a.sizeMb - b.sizeMb);
-  for (const row of rows) {
-    console.log(
-      `| ${row.sizeMb} MB | ${row.mode} | ${fixed(row.delay.p99Ms, 1)} | ${fixed(row.delay.maxMs, 1)} | ` +
-        `${fixed(row.delay.longestGcMs, 1)} | ${fixed(row.wallMs, 0)} |`,
-    );
+  for (const row of bySize(await runGatewayLargeStates())) {
+    console.log(delayCells(row.sizeMb, row.mode, row.delay, row.wallMs));
   }
+}
+
+function bySize<T extends { sizeMb: number }>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => a.sizeMb - b.sizeMb);
+}
+
+/** The cells both large-state tables share, up to and including wall time. */
+function delayCells(
+  sizeMb: number,
+  mode: string,
+  delay: { p99Ms: number; maxMs: number; longestGcMs: number },
+  wallMs: number,
+): string {
+  return (
+    `| ${sizeMb} MB | ${mode} | ${fixed(delay.p99Ms, 1)} | ${fixed(delay.maxMs, 1)} | ` +
+    `${fixed(delay.longestGcMs, 1)} | ${fixed(wallMs, 0)} |`
+  );
 }
 
 main().then(

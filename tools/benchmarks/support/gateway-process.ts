@@ -9,6 +9,11 @@ const BUNDLE = join(ROOT, 'dist', 'apps', 'gateway', 'main.js');
 /** The node flags the gateway runs with (apps/gateway/project.json `runtimeArgs`, README). */
 export const GATEWAY_NODE_FLAGS = ['--single-threaded-gc'];
 
+/** Whether `npx nx build gateway` has produced the bundle the benchmarks start. */
+export function gatewayIsBuilt(): boolean {
+  return existsSync(BUNDLE);
+}
+
 /** The built gateway in a child process, as production runs it, for benchmarks and drills. */
 export class GatewayProcess {
   private constructor(
@@ -21,7 +26,7 @@ export class GatewayProcess {
     port: number,
     options: { preload?: string[] } = {},
   ): Promise<GatewayProcess> {
-    if (!existsSync(BUNDLE))
+    if (!gatewayIsBuilt())
       throw new Error(`${BUNDLE} is missing: run "npx nx build gateway" first`);
     const preloads = [join(__dirname, 'gc-on-signal.js'), ...(options.preload ?? [])];
     const child = spawn(

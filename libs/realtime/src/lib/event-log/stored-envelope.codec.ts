@@ -31,7 +31,7 @@ function encodeParts(prefix: string, envelope: UnsequencedEnvelope): [Buffer, Bu
 }
 
 /** The bytes of a binary payload as they are (no copy), or the UTF-8 JSON of a plain one. */
-export function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Buffer {
+function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Buffer {
   if (envelope.payloadEncoding !== 'json') return Buffer.from(JSON.stringify(payload), 'utf8');
   if (Buffer.isBuffer(payload)) return payload;
   if (payload instanceof Uint8Array) {

@@ -28,7 +28,7 @@ const inlineSamplesByRegistry = new WeakMap<Registry, Set<InlineSamples>>();
  */
 @Injectable()
 export class SerializationMetrics implements OnModuleDestroy {
-  /** Exposed for the fast path: counting and sampling there must not cost a method call. */
+  /** The fast path's counts and sampled timings, reported when Prometheus scrapes. */
   readonly inline = new InlineSamples();
   private readonly inlineOnRegistry: Set<InlineSamples>;
   private readonly duration: Histogram<'path'>;

@@ -22,9 +22,8 @@ const DEFERRED_KEY: keyof DeferredValue = '$deferred';
  * traffic. A cycle is caught by the depth limit or the budget, whichever comes first.
  *
  * It runs once per small event, so it is written for speed (docs/BENCHMARKS.md, "Small
- * events"): a `for...in` over a record is the floor, and everything else is kept off it. Entries
- * are sized in the loop, without a call per primitive; limits travel as numbers, not an object;
- * a level is handed only the budget its parent has left.
+ * events"): a `for...in` over a record is the floor, and everything else is kept off it. Limits
+ * travel as numbers, not an object; a level is handed only the budget its parent has left.
  */
 export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   const { budgetBytes, maxDepth, maxStringChars } = limits;
@@ -33,6 +32,25 @@ export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   }
   const size = primitiveSize(value, maxStringChars);
   return size > budgetBytes ? OVER_BUDGET : size;
+}
+
+/**
+ * Size of one entry of a record or an array, or a negative answer. Strings, the most common
+ * entry, are sized without a further call; `budgetBytes` is what the container has left.
+ */
+function entrySize(
+  entry: unknown,
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  if (typeof entry === 'string') {
+    return entry.length > maxStringChars ? NOT_PLAIN : entry.length + 2;
+  }
+  if (typeof entry === 'object') {
+    return entry === null ? 4 : containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes);
+  }
+  return primitiveSize(entry, maxStringChars);
 }
 
 /** Size of a non-object JSON value, or `NOT_PLAIN` for what JSON has no word for. */
@@ -67,24 +85,13 @@ function containerSize(
   }
   if (constructor !== Object) return NOT_PLAIN;
   let total = 2;
-  // `toJSON` needs no check of its own: as a function it is refused below like any function,
-  // and one that is not a function is an ordinary key to JSON.stringify as well.
+  // `toJSON` needs no check of its own: as a function it is refused like any function, and one
+  // that is not a function is an ordinary key to JSON.stringify as well.
   for (const key in value) {
     const entry: unknown = (value as Record<string, unknown>)[key];
-    let size: number;
-    if (typeof entry === 'string') {
-      if (entry.length > maxStringChars || key === DEFERRED_KEY) return NOT_PLAIN;
-      size = entry.length + 2;
-    } else if (typeof entry === 'object') {
-      size =
-        entry === null
-          ? 4
-          : containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total);
-      if (size < 0) return size;
-    } else {
-      size = primitiveSize(entry, maxStringChars);
-      if (size < 0) return size;
-    }
+    if (key === DEFERRED_KEY && typeof entry === 'string') return NOT_PLAIN;
+    const size = entrySize(entry, depthLeft, maxStringChars, budgetBytes - total);
+    if (size < 0) return size;
     total += key.length + 4 + size;
     if (total > budgetBytes) return OVER_BUDGET;
   }
@@ -101,21 +108,8 @@ function arraySize(
   if (total > budgetBytes) return OVER_BUDGET;
   for (let index = 0; index < value.length; index++) {
     // A hole reads as undefined: refused like undefined itself.
-    const entry = value[index];
-    let size: number;
-    if (typeof entry === 'string') {
-      if (entry.length > maxStringChars) return NOT_PLAIN;
-      size = entry.length + 2;
-    } else if (typeof entry === 'object') {
-      size =
-        entry === null
-          ? 4
-          : containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total);
-      if (size < 0) return size;
-    } else {
-      size = primitiveSize(entry, maxStringChars);
-      if (size < 0) return size;
-    }
+    const size = entrySize(value[index], depthLeft, maxStringChars, budgetBytes - total);
+    if (size < 0) return size;
     total += size;
     if (total > budgetBytes) return OVER_BUDGET;
   }

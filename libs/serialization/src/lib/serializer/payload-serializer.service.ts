@@ -10,7 +10,6 @@ import {
   SERIALIZATION_OPTIONS,
   type ResolvedSerializationOptions,
 } from '../config/serialization-options';
-import type { InlineSamples } from '../metrics/inline-samples';
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import type { AbortReason, PoolOutcome } from '../pool/pool-outcome';
 import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
@@ -38,7 +37,6 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   private readonly plainLimits: PlainJsonLimits;
   /** Deadlines of the calls in progress, aborted all at once on shutdown. */
   private readonly inFlight = new Set<AbortController>();
-  private readonly inline: InlineSamples;
   private closing = false;
 
   constructor(
@@ -48,7 +46,6 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   ) {
     this.convert = { maxDepth: options.maxDepth, maxStringChars: options.maxStringChars };
     this.plainLimits = { ...this.convert, budgetBytes: options.inlineThresholdBytes };
-    this.inline = metrics.inline;
   }
 
   /** Never rejects, and settles within about `timeoutMs`. */
@@ -88,22 +85,17 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   /**
    * The inline result, or the budgeted conversion that tells which path to take instead. Runs
    * once per event, so the common case (a small object literal) costs one walk and one small
-   * object; the rest lives in `convertInline` and `timedFastPath`.
+   * object; the rest lives in `convertInline`.
    */
   private fastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
     // Timing every small event would cost more than checking it: one in 64 is timed.
-    if (this.inline.sampleDue()) return this.timedFastPath(payload);
-    const result = this.checkInline(payload);
-    if (isSerialized(result)) this.inline.count();
-    return result;
-  }
-
-  private timedFastPath(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
-    const started = performance.now();
+    const samples = this.metrics.inline;
+    const sampled = samples.sampleDue();
+    const started = sampled ? performance.now() : 0;
     const result = this.checkInline(payload);
     if (isSerialized(result)) {
-      this.inline.count();
-      this.inline.keep((performance.now() - started) / 1000);
+      samples.count();
+      if (sampled) samples.keep((performance.now() - started) / 1000);
     }
     return result;
   }
