@@ -2,6 +2,7 @@ import { decodeEnvelope, type EventEnvelope } from '@agent-gateway/events';
 import type { GatewaySocket } from '../connections/gateway-socket';
 import type { DeliveryMetrics } from '../metrics/delivery.metrics';
 import type { RealtimeOptions } from '../realtime.options';
+import { plainPayload } from '../wire/proven-plain';
 
 export type OutboxOptions = Pick<
   RealtimeOptions,
@@ -72,7 +73,7 @@ export class ConnectionOutbox {
       const delta = decodeDelta(held) + decodeDelta(envelope);
       this.pendingProgress.set(envelope.runId, {
         ...envelope,
-        payload: { delta: delta.slice(-MAX_COALESCED_DELTA_CHARS) },
+        ...plainPayload({ delta: delta.slice(-MAX_COALESCED_DELTA_CHARS) }),
         payloadEncoding: undefined,
       });
     } else {

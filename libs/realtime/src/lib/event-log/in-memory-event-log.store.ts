@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+import { withSeq } from './with-seq';
 
 interface ThreadLog {
   lastSeq: number;
@@ -21,7 +22,7 @@ export class InMemoryEventLogStore implements EventLogStore {
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
     const log = this.threadLog(threadId);
     log.lastSeq += 1;
-    const sequenced = { ...envelope, seq: log.lastSeq } as EventEnvelope;
+    const sequenced = withSeq(envelope, log.lastSeq);
     log.events.push(sequenced);
     return sequenced;
   }

@@ -7,11 +7,13 @@ import { RealtimeRedis } from '../redis/realtime-redis.service';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
 import type { UnsequencedEnvelope } from './event-log.store';
 import { RedisEventLogStore } from './redis-event-log.store';
+import { plainPayload } from '../wire/proven-plain';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** As the publisher makes it: a plain payload, marked as such (what the decoder marks too). */
 function thinking(threadId: string, text: string, ts = Date.now()): UnsequencedEnvelope {
-  return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, payload: { text } };
+  return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, ...plainPayload({ text }) };
 }
 
 describe('RedisEventLogStore against a real Redis', () => {

@@ -4,6 +4,7 @@ import type { EventEnvelope } from '@agent-gateway/events';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
 import { decodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
+import { withSeq } from './with-seq';
 
 /** How long a thread's seq counter outlives its last event, so numbering never restarts. */
 const SEQ_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -64,7 +65,7 @@ export class RedisEventLogStore implements EventLogStore {
     const entry = encodeUnsequencedParts(envelope);
     const eventId = randomUUID();
     const seq = await backOff(() => this.appendOnce(threadId, entry, eventId), APPEND_RETRY);
-    return { ...envelope, seq } as EventEnvelope;
+    return withSeq(envelope, seq);
   }
 
   private async appendOnce(

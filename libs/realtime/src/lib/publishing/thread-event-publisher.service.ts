@@ -1,19 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  ENVELOPE_VERSION,
   isDurableEventType,
   isTerminalEventType,
   type AgentEventDraft,
   type AgentEventSink,
-  type EventEnvelope,
 } from '@agent-gateway/events';
 import { PayloadSerializer } from '@agent-gateway/serialization';
-import {
-  EVENT_LOG_STORE,
-  type EventLogStore,
-  type UnsequencedEnvelope,
-} from '../event-log/event-log.store';
+import { EVENT_LOG_STORE, type EventLogStore } from '../event-log/event-log.store';
+import { withSeq } from '../event-log/with-seq';
 import { THREAD_EVENT_BUS, type ThreadEventBus } from '../fanout/thread-event-bus';
+import { unsequencedEnvelope } from './unsequenced-envelope';
 
 /**
  * The sink every agent run emits to. A durable event is serialized (off the event loop when
@@ -36,25 +32,15 @@ export class ThreadEventPublisher implements AgentEventSink {
   ) {}
 
   async publish(event: AgentEventDraft): Promise<void> {
-    const header = {
-      v: ENVELOPE_VERSION,
-      threadId: event.threadId,
-      runId: event.runId,
-      type: event.type,
-      ts: Date.now(),
-    };
+    const ts = Date.now();
     // Most events are small: the synchronous fast path spares them a promise round trip.
     const serialized =
       this.serializer.serializeInline(event.payload) ??
       (await this.serializer.serialize(event.payload));
-    const body =
-      serialized.encoding === 'json-bytes'
-        ? { payload: serialized.bytes, payloadEncoding: 'json' as const }
-        : { payload: serialized.value };
-    const unsequenced = { ...header, ...body } as UnsequencedEnvelope;
+    const unsequenced = unsequencedEnvelope(event, ts, serialized);
     if (!isDurableEventType(event.type)) {
       const seq = this.lastAppended.get(event.threadId) ?? (await this.log.lastSeq(event.threadId));
-      await this.bus.publish({ ...unsequenced, seq, ephemeral: true } as EventEnvelope);
+      await this.bus.publish(withSeq(unsequenced, seq, true));
       return;
     }
     const sequenced = await this.log.append(event.threadId, unsequenced);

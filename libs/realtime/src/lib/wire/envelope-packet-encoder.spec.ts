@@ -1,0 +1,153 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import type { EventEnvelope } from '@agent-gateway/events';
+import { EnvelopePacketEncoder, envelopeWireParser } from './envelope-packet-encoder';
+import { plainPayload } from './proven-plain';
+
+function header(seq: number) {
+  return {
+    v: 1 as const,
+    threadId: 'thread-1',
+    runId: 'run-1',
+    seq,
+    type: 'tool_completed' as const,
+    ts: 1_700_000_000_000,
+  };
+}
+
+function plainEnvelope(seq: number, payload: unknown = { tool: 'calculator', ok: true, n: seq }) {
+  return { ...header(seq), ...plainPayload(payload) };
+}
+
+function binaryEnvelope(seq: number) {
+  return { ...header(seq), payload: Buffer.from('{"big":true}'), payloadEncoding: 'json' as const };
+}
+
+function event(data: unknown[], extra: Partial<Packet> = {}): Packet {
+  return { type: PacketType.EVENT, nsp: '/', data, ...extra };
+}
+
+describe('EnvelopePacketEncoder', () => {
+  const ours = new EnvelopePacketEncoder();
+  const socketIos = new Encoder();
+
+  it.each([
+    ['one envelope with an ack id', event(['agent:event', plainEnvelope(1)], { id: 7 })],
+    ['a batch', event(['agent:events', [plainEnvelope(1), plainEnvelope(2)]], { id: 0 })],
+    ['no ack id', event(['agent:event', plainEnvelope(3)])],
+    ['another namespace', event(['agent:event', plainEnvelope(4)], { nsp: '/admin', id: 12 })],
+    [
+      'text that JSON escapes',
+      event(['agent:event', plainEnvelope(5, { text: 'quote " slash \\ \n \u2028 é 😀' })]),
+    ],
+  ])('frames a proven-plain envelope as socket.io does: %s', (_case, packet) => {
+    expect(ours.encode(packet)).toEqual(socketIos.encode(packet));
+  });
+
+  it('decodes, on the other side, to the envelope that was sent', () => {
+    const envelope = plainEnvelope(9);
+    const decoded: Packet[] = [];
+    const decoder = new Decoder();
+    decoder.on('decoded', (packet: Packet) => decoded.push(packet));
+    for (const part of ours.encode(event(['agent:event', envelope], { id: 3 }))) decoder.add(part);
+    expect(decoded).toEqual([
+      {
+        type: PacketType.EVENT,
+        nsp: '/',
+        id: 3,
+        data: ['agent:event', { ...header(9), payload: envelope.payload }],
+      },
+    ]);
+  });
+
+  it('trusts the mark: a marked envelope is framed as text without a search for binary', () => {
+    // Breaks the invariant on purpose (a marked payload holding a Buffer), to show which way it
+    // went: socket.io's encoder would have found the Buffer and sent an attachment.
+    const lying = { ...header(1), ...plainPayload({ hidden: Buffer.from('x') }) };
+    const packet = event(['agent:event', lying], { id: 1 });
+    expect(socketIos.encode(packet)).toHaveLength(2);
+    expect(ours.encode(packet)).toEqual([`21${JSON.stringify(packet.data)}`]);
+  });
+
+  it.each([
+    ['a binary payload', event(['agent:event', binaryEnvelope(1)], { id: 1 })],
+    [
+      'a batch with one binary payload',
+      event(['agent:events', [plainEnvelope(1), binaryEnvelope(2)]]),
+    ],
+    [
+      'a copy whose payload was replaced',
+      event(['agent:event', { ...plainEnvelope(1), payload: Buffer.from('{}') }], { id: 2 }),
+    ],
+    ['an unmarked envelope', event(['agent:event', { ...header(1), payload: { ok: true } }])],
+    ['more arguments than one', event(['agent:event', plainEnvelope(1), Buffer.from('x')])],
+    ['an empty batch', event(['agent:events', []])],
+  ])('leaves everything else to socket.io: %s', (_case, packet) => {
+    expect(ours.encode(packet)).toEqual(socketIos.encode(packet));
+  });
+
+  it('leaves acknowledgement replies and other packets to socket.io', () => {
+    const ack: Packet = {
+      type: PacketType.ACK,
+      nsp: '/',
+      id: 4,
+      data: [{ ok: true, b: Buffer.from('y') }],
+    };
+    expect(ours.encode(ack)).toEqual(socketIos.encode(ack));
+    const connect: Packet = { type: PacketType.CONNECT, nsp: '/', data: { sid: 'abc' } };
+    expect(ours.encode(connect)).toEqual(socketIos.encode(connect));
+  });
+
+  it('with a JSON replacer, frames every packet the way socket.io does', () => {
+    const replacer = (_key: string, value: unknown): unknown => (value === 1 ? 'one' : value);
+    const packet = event(['agent:event', plainEnvelope(1)], { id: 5 });
+    expect(new EnvelopePacketEncoder(replacer).encode(packet)).toEqual(
+      new Encoder(replacer).encode(packet),
+    );
+  });
+});
+
+describe('envelopeWireParser over real sockets', () => {
+  let http: HttpServer;
+  let server: Server;
+  let client: Socket;
+
+  beforeEach(async () => {
+    http = createServer();
+    server = new Server(http, { parser: envelopeWireParser });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    const connected = new Promise<void>((resolve) => server.once('connection', () => resolve()));
+    client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+    await connected;
+  });
+
+  afterEach(async () => {
+    client.disconnect();
+    await server.close();
+  });
+
+  it('delivers plain and binary envelopes, single and batched, with their acknowledgements', async () => {
+    const received: EventEnvelope[] = [];
+    client.on('agent:event', (envelope: EventEnvelope, ack: () => void) => {
+      received.push(envelope);
+      ack();
+    });
+    client.on('agent:events', (batch: EventEnvelope[], ack: () => void) => {
+      received.push(...batch);
+      ack();
+    });
+    const [socket] = await server.fetchSockets();
+    await socket.timeout(2000).emitWithAck('agent:event', plainEnvelope(1));
+    await socket.timeout(2000).emitWithAck('agent:event', binaryEnvelope(2));
+    await socket.timeout(2000).emitWithAck('agent:events', [plainEnvelope(3), plainEnvelope(4)]);
+
+    expect(received.map((envelope) => envelope.seq)).toEqual([1, 2, 3, 4]);
+    expect(received[0].payload).toEqual({ tool: 'calculator', ok: true, n: 1 });
+    expect(Buffer.from(received[1].payload as Uint8Array).toString()).toBe('{"big":true}');
+    expect(received[3]).toEqual({ ...header(4), payload: { tool: 'calculator', ok: true, n: 4 } });
+  });
+});

@@ -1,0 +1,60 @@
+import { Decoder, Encoder, PacketType, protocol, type Packet } from 'socket.io-parser';
+import { isProvenPlain } from './proven-plain';
+
+/**
+ * socket.io's packet encoder, less one walk for the events the gateway sends most. Before it
+ * stringifies an event, socket.io searches the whole of it for binary data (a recursive
+ * `hasBinary`, with an `instanceof` or three and a `hasOwnProperty` call per value), for every
+ * socket it sends to and every resend. An envelope whose payload was proven plain JSON
+ * (`plainPayload`) holds no binary by construction, so it is framed straight away; the text is
+ * exactly what socket.io's own encoder makes (`envelope-packet-encoder.spec.ts` holds the two
+ * side by side). Everything else, binary payloads included, goes through socket.io's encoder
+ * unchanged. The proof costs the serializer's fast path one walk per event; this saves socket.io's
+ * walk per send (docs/BENCHMARKS.md, "Small events").
+ */
+export class EnvelopePacketEncoder extends Encoder {
+  /** A custom JSON replacer would change the text: then every packet takes socket.io's way. */
+  private readonly framesPlainEvents: boolean;
+
+  constructor(replacer?: (this: unknown, key: string, value: unknown) => unknown) {
+    super(replacer);
+    this.framesPlainEvents = replacer === undefined;
+  }
+
+  override encode(packet: Packet): string[] {
+    if (
+      this.framesPlainEvents &&
+      packet.type === PacketType.EVENT &&
+      carriesOnlyProvenPlain(packet.data)
+    ) {
+      return [encodePlainEvent(packet)];
+    }
+    return super.encode(packet) as string[];
+  }
+}
+
+/**
+ * The parser for socket.io's `parser` server option: this encoder, socket.io's own decoder. The
+ * bytes on the wire are socket.io's default format, so clients need nothing of it.
+ */
+export const envelopeWireParser = { protocol, Encoder: EnvelopePacketEncoder, Decoder };
+
+/** `[eventName, envelope]` or `[eventName, [envelope, ...]]`, every envelope proven plain. */
+function carriesOnlyProvenPlain(data: unknown): boolean {
+  if (!Array.isArray(data) || data.length !== 2 || typeof data[0] !== 'string') return false;
+  const body: unknown = data[1];
+  if (!Array.isArray(body)) return isProvenPlain(body);
+  if (body.length === 0) return false;
+  for (let index = 0; index < body.length; index++) {
+    if (!isProvenPlain(body[index])) return false;
+  }
+  return true;
+}
+
+/** socket.io-parser's text form of a packet without attachments (its `encodeAsString`). */
+function encodePlainEvent(packet: Packet): string {
+  let text = String(PacketType.EVENT);
+  if (packet.nsp && packet.nsp !== '/') text += `${packet.nsp},`;
+  if (packet.id !== undefined && packet.id !== null) text += String(packet.id);
+  return text + JSON.stringify(packet.data);
+}
