@@ -65,7 +65,13 @@ async function baseline(acked: boolean): Promise<number[]> {
   return rates;
 }
 
-async function gatewayRates(subscribers: number): Promise<number[]> {
+interface GatewayRounds {
+  rates: number[];
+  /** The gateway process's CPU time per event delivered (to one subscriber), in microseconds. */
+  cpuMicrosPerEvent: number[];
+}
+
+async function gatewayRates(subscribers: number): Promise<GatewayRounds> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
   const gateway = await GatewayProcess.start(
     {
@@ -76,6 +82,7 @@ async function gatewayRates(subscribers: number): Promise<number[]> {
     39_302,
   );
   const rates: number[] = [];
+  const cpuMicrosPerEvent: number[] = [];
   try {
     const sockets = await Promise.all(
       Array.from({ length: subscribers }, () => connectClient(gateway.url, 'reader')),
@@ -83,6 +90,7 @@ async function gatewayRates(subscribers: number): Promise<number[]> {
     for (let round = 0; round < ROUNDS; round += 1) {
       const [sender, ...others] = sockets;
       const total = EVENTS + 2;
+      const cpuBefore = await gateway.cpuSeconds();
       const startedAt = performance.now();
       const first = receiveAll(sender, total);
       const reply = (await sender.timeout(30_000).emitWithAck('chat:send', {
@@ -100,13 +108,15 @@ async function gatewayRates(subscribers: number): Promise<number[]> {
       });
       await Promise.all([first, ...rest]);
       rates.push((total * subscribers) / ((performance.now() - startedAt) / 1000));
+      const cpu = (await gateway.cpuSeconds()) - cpuBefore;
+      cpuMicrosPerEvent.push((cpu * 1e6) / (total * subscribers));
     }
     for (const socket of sockets) socket.close();
   } finally {
     await gateway.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return rates;
+  return { rates, cpuMicrosPerEvent };
 }
 
 function median(values: number[]): number {
@@ -116,16 +126,32 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const unacked = median(await baseline(false));
   const perEventAcks = median(await baseline(true));
-  const gatewayOne = median(await gatewayRates(1));
-  const gatewayTen = median(await gatewayRates(10));
-  const row = (label: string, rate: number): string =>
-    `| ${label} | ${Math.round(rate).toLocaleString('en')} | ${(rate / unacked).toFixed(2)} |`;
+  const gatewayOne = await gatewayRates(1);
+  const gatewayTen = await gatewayRates(10);
+  const row = (label: string, rate: number, cpu = ''): string =>
+    `| ${label} | ${Math.round(rate).toLocaleString('en')} | ${(rate / unacked).toFixed(2)} | ${cpu} |`;
+  const cpuCell = (rounds: GatewayRounds): string => median(rounds.cpuMicrosPerEvent).toFixed(1);
   console.log(`\n${EVENTS} events of ${BYTES} characters, median of ${ROUNDS} rounds`);
-  console.log('| delivery | events/s received | vs bare unacknowledged |\n| --- | --- | --- |');
+  console.log(
+    '| delivery | events/s received | vs bare unacknowledged | gateway CPU µs per event delivered |',
+  );
+  console.log('| --- | --- | --- | --- |');
   console.log(row('bare socket.io, unacknowledged (baseline)', unacked));
   console.log(row('bare socket.io, one acknowledgement per event (baseline)', perEventAcks));
-  console.log(row('gateway: agent run, log, acknowledged batches, 1 subscriber', gatewayOne));
-  console.log(row('gateway: same, 10 subscribers (events/s summed)', gatewayTen));
+  console.log(
+    row(
+      'gateway: agent run, log, acknowledged batches, 1 subscriber',
+      median(gatewayOne.rates),
+      cpuCell(gatewayOne),
+    ),
+  );
+  console.log(
+    row(
+      'gateway: same, 10 subscribers (events/s summed)',
+      median(gatewayTen.rates),
+      cpuCell(gatewayTen),
+    ),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -64,16 +64,27 @@ export class GatewayProcess {
       this.child.kill('SIGUSR2');
       await sleep(300);
     }
-    const text = await (await fetch(`${this.url}/metrics`)).text();
-    const read = (name: string): number => {
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    const [heapUsed, rss] = await this.metrics(
+      'agent_gateway_process_nodejs_heap_size_used_bytes',
+      'agent_gateway_process_process_resident_memory_bytes',
+    );
+    return { heapUsed, rss };
+  }
+
+  /** CPU time (user and system, all threads) the gateway process has used, in seconds. */
+  async cpuSeconds(): Promise<number> {
+    const [seconds] = await this.metrics('agent_gateway_process_process_cpu_seconds_total');
+    return seconds;
+  }
+
+  /** Values of unlabelled series, read from the gateway's own /metrics. */
+  private async metrics(...names: string[]): Promise<number[]> {
+    const lines = (await (await fetch(`${this.url}/metrics`)).text()).split('\n');
+    return names.map((name) => {
+      const line = lines.find((candidate) => candidate.startsWith(`${name} `));
       if (!line) throw new Error(`metric ${name} missing`);
       return Number(line.split(' ')[1]);
-    };
-    return {
-      heapUsed: read('agent_gateway_process_nodejs_heap_size_used_bytes'),
-      rss: read('agent_gateway_process_process_resident_memory_bytes'),
-    };
+    });
   }
 
   async stop(): Promise<void> {
