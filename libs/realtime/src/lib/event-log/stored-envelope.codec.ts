@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@agent-gateway/events';
 import { PLAIN_PAYLOAD } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
+import type { EveryEnvelopeKey } from './with-seq';
 
 const NEWLINE = 0x0a;
 
@@ -21,14 +22,33 @@ export function encodeUnsequencedParts(envelope: UnsequencedEnvelope): [Buffer, 
 
 /** One buffer, as PUBLISH takes one message: the payload is copied once. */
 export function encodeSequenced(envelope: EventEnvelope): Buffer {
-  const { seq, ...unsequenced } = envelope;
-  return Buffer.concat(encodeParts(`${seq}\n`, unsequenced as UnsequencedEnvelope));
+  return Buffer.concat(encodeParts(`${envelope.seq}\n`, envelope));
 }
 
 function encodeParts(prefix: string, envelope: UnsequencedEnvelope): [Buffer, Buffer] {
-  const { payload, ...header } = envelope;
-  const head = Buffer.from(`${prefix}${envelope.ts}\n${JSON.stringify(header)}\n`, 'utf8');
-  return [head, payloadBytes(envelope, payload)];
+  const header = JSON.stringify(storedHeader(envelope));
+  const head = Buffer.from(`${prefix}${envelope.ts}\n${header}\n`, 'utf8');
+  return [head, payloadBytes(envelope, envelope.payload)];
+}
+
+type StoredHeaderKey = Exclude<EveryEnvelopeKey, 'seq' | 'payload' | typeof PLAIN_PAYLOAD>;
+
+/**
+ * Every field but `seq` and `payload`, copied field by field rather than with rest
+ * destructuring (`const { seq, ...rest } = envelope` costs about 0.3 µs per object on Node 20,
+ * see `with-seq.ts`); `satisfies` makes the compiler name any field the copy misses. Absent
+ * optional fields come out `undefined`, which JSON leaves out.
+ */
+function storedHeader(envelope: UnsequencedEnvelope) {
+  return {
+    v: envelope.v,
+    threadId: envelope.threadId,
+    runId: envelope.runId,
+    type: envelope.type,
+    ts: envelope.ts,
+    payloadEncoding: envelope.payloadEncoding,
+    ephemeral: envelope.ephemeral,
+  } satisfies Record<StoredHeaderKey, unknown>;
 }
 
 /** The bytes of a binary payload as they are (no copy), or the UTF-8 JSON of a plain one. */

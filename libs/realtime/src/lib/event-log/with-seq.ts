@@ -3,7 +3,8 @@ import { PLAIN_PAYLOAD } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 
 /** Every key an envelope can have, so that the copy below cannot forget one the contract adds. */
-type EveryEnvelopeKey = keyof JsonEventEnvelope | keyof BinaryEventEnvelope | typeof PLAIN_PAYLOAD;
+export type EveryEnvelopeKey =
+  keyof JsonEventEnvelope | keyof BinaryEventEnvelope | typeof PLAIN_PAYLOAD;
 
 /**
  * `envelope` with its `seq` (and `ephemeral`, for an event that skips the log), copied field by

@@ -1,0 +1,60 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+import { plainPayload } from '../wire/proven-plain';
+import { decodeSequenced, encodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
+
+const header = { v: 1, threadId: 't-1', runId: 'r-1', seq: 7, ts: 1_700_000_000_123 } as const;
+
+describe('the stored envelope codec', () => {
+  // Plain payloads made as the publisher makes them, marked: the decoder marks what it parses.
+  it('round-trips a plain, an ephemeral and a binary envelope with every field', () => {
+    const plain = {
+      ...header,
+      type: 'agent_thinking',
+      ...plainPayload({ text: 'é "quoted"\n' }),
+    } as const;
+    const ephemeral = {
+      ...header,
+      type: 'agent_progress',
+      ephemeral: true,
+      ...plainPayload({ delta: 'tok' }),
+    } as const;
+    expect(decodeSequenced(encodeSequenced(plain))).toEqual(plain);
+    expect(decodeSequenced(encodeSequenced(ephemeral))).toEqual(ephemeral);
+
+    const binary: EventEnvelope = {
+      ...header,
+      type: 'agent_completed',
+      payload: Buffer.from('{"output":"x","durationMs":1}'),
+      payloadEncoding: 'json',
+    };
+    const decoded = decodeSequenced(encodeSequenced(binary));
+    expect(decoded).toMatchObject({ ...header, type: 'agent_completed', payloadEncoding: 'json' });
+    expect(Buffer.from(decoded.payload as Uint8Array).toString()).toBe(
+      '{"output":"x","durationMs":1}',
+    );
+  });
+
+  it('stores the header without seq or payload, and the payload as it was made', () => {
+    const binaryPayload = Buffer.from('{"big":true}');
+    const [head, payload] = encodeUnsequencedParts({
+      v: 1,
+      threadId: 't-1',
+      runId: 'r-1',
+      type: 'agent_completed',
+      ts: 42,
+      payload: binaryPayload,
+      payloadEncoding: 'json',
+    });
+    const [ts, headerJson] = head.toString().split('\n');
+    expect(ts).toBe('42');
+    expect(JSON.parse(headerJson)).toEqual({
+      v: 1,
+      threadId: 't-1',
+      runId: 'r-1',
+      type: 'agent_completed',
+      ts: 42,
+      payloadEncoding: 'json',
+    });
+    expect(payload).toBe(binaryPayload);
+  });
+});
