@@ -1,0 +1,87 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import type { EventEnvelope } from '@agent-gateway/events';
+import type { GatewaySocket } from '../connections/gateway-socket';
+import { DeliveryMetrics } from '../metrics/delivery.metrics';
+import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
+import { envelopeWireParser } from '../wire/envelope-packet-encoder';
+import { plainPayload } from '../wire/proven-plain';
+import { ConnectionOutbox } from './connection-outbox';
+
+const header = { v: 1, threadId: 't-1', runId: 'r-1', ts: 1 } as const;
+
+function thinking(seq: number): EventEnvelope {
+  return { ...header, seq, type: 'agent_thinking', ...plainPayload({ text: `step ${seq}` }) };
+}
+
+function progress(delta: string): EventEnvelope<'agent_progress'> {
+  return { ...header, seq: 1, type: 'agent_progress', ephemeral: true, ...plainPayload({ delta }) };
+}
+
+describe('ConnectionOutbox over a real socket', () => {
+  let http: HttpServer;
+  let server: Server;
+  let client: Socket;
+  let socket: GatewaySocket;
+
+  beforeEach(async () => {
+    http = createServer();
+    server = new Server(http, { parser: envelopeWireParser });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const connected = new Promise<GatewaySocket>((resolve) =>
+      server.once('connection', (serverSide) => resolve(serverSide as GatewaySocket)),
+    );
+    const { port } = http.address() as AddressInfo;
+    client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+    socket = await connected;
+  });
+
+  afterEach(async () => {
+    client.disconnect();
+    await server.close();
+  });
+
+  it("coalesces a busy client's progress per run and sends it once the durable event is acknowledged", async () => {
+    let releaseAck: () => void = () => undefined;
+    const received: EventEnvelope[] = [];
+    const progressArrived = new Promise<void>((resolve) => {
+      client.on('agent:event', (envelope: EventEnvelope, ack: () => void) => {
+        received.push(envelope);
+        if (envelope.type === 'agent_progress') {
+          ack();
+          resolve();
+        } else {
+          releaseAck = ack;
+        }
+      });
+    });
+    // A short send timeout: socket.io keeps a volatile emit's ack timer past the disconnect.
+    const outbox = new ConnectionOutbox(
+      socket,
+      { ...DEFAULT_REALTIME_OPTIONS, sendTimeoutMs: 300 },
+      new DeliveryMetrics(new Registry()),
+      () => undefined,
+    );
+
+    outbox.enqueue(thinking(1));
+    // The durable event is in flight, unacknowledged: progress waits, coalesced.
+    outbox.offerEphemeral(progress('Hel'));
+    outbox.offerEphemeral(progress('lo'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.map((envelope) => envelope.type)).toEqual(['agent_thinking']);
+
+    releaseAck();
+    await progressArrived;
+    expect(received[1]).toEqual({
+      ...header,
+      seq: 1,
+      type: 'agent_progress',
+      ephemeral: true,
+      payload: { delta: 'Hello' },
+    });
+    outbox.close();
+  });
+});
