@@ -46,6 +46,8 @@ describe('ConnectionOutbox over a real socket', () => {
 
   it("coalesces a busy client's progress per run and sends it once the durable event is acknowledged", async () => {
     let releaseAck: () => void = () => undefined;
+    let thinkingArrived: () => void = () => undefined;
+    const thinkingHeld = new Promise<void>((resolve) => (thinkingArrived = resolve));
     const received: EventEnvelope[] = [];
     const progressArrived = new Promise<void>((resolve) => {
       client.on('agent:event', (envelope: EventEnvelope, ack: () => void) => {
@@ -55,13 +57,13 @@ describe('ConnectionOutbox over a real socket', () => {
           resolve();
         } else {
           releaseAck = ack;
+          thinkingArrived();
         }
       });
     });
-    // A short send timeout: socket.io keeps a volatile emit's ack timer past the disconnect.
     const outbox = new ConnectionOutbox(
       socket,
-      { ...DEFAULT_REALTIME_OPTIONS, sendTimeoutMs: 300 },
+      DEFAULT_REALTIME_OPTIONS,
       new DeliveryMetrics(new Registry()),
       () => undefined,
     );
@@ -70,6 +72,8 @@ describe('ConnectionOutbox over a real socket', () => {
     // The durable event is in flight, unacknowledged: progress waits, coalesced.
     outbox.offerEphemeral(progress('Hel'));
     outbox.offerEphemeral(progress('lo'));
+    await thinkingHeld;
+    // Time for progress to arrive, were it wrongly sent before the acknowledgement.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.map((envelope) => envelope.type)).toEqual(['agent_thinking']);
 
@@ -82,6 +86,9 @@ describe('ConnectionOutbox over a real socket', () => {
       ephemeral: true,
       payload: { delta: 'Hello' },
     });
+    // Let the client's acknowledgement of the progress reach the server: socket.io would keep
+    // that emit's ack timer past the disconnect otherwise.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     outbox.close();
   });
 });
