@@ -1,13 +1,10 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { Server } from 'socket.io';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { GatewaySocket } from '../connections/gateway-socket';
 import { DeliveryMetrics } from '../metrics/delivery.metrics';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
-import { envelopeWireParser } from '../wire/envelope-packet-encoder';
+import { openWireSocketPair, type WireSocketPair } from '../testing/wire-socket-pair.fixture';
 import { plainPayload } from '../wire/proven-plain';
 import { ConnectionOutbox } from './connection-outbox';
 
@@ -22,27 +19,16 @@ function progress(delta: string): EventEnvelope<'agent_progress'> {
 }
 
 describe('ConnectionOutbox over a real socket', () => {
-  let http: HttpServer;
-  let server: Server;
+  let pair: WireSocketPair;
   let client: Socket;
   let socket: GatewaySocket;
 
   beforeEach(async () => {
-    http = createServer();
-    server = new Server(http, { parser: envelopeWireParser });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const connected = new Promise<GatewaySocket>((resolve) =>
-      server.once('connection', (serverSide) => resolve(serverSide as GatewaySocket)),
-    );
-    const { port } = http.address() as AddressInfo;
-    client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
-    socket = await connected;
+    pair = await openWireSocketPair();
+    ({ client, socket } = pair);
   });
 
-  afterEach(async () => {
-    client.disconnect();
-    await server.close();
-  });
+  afterEach(() => pair.close());
 
   it("coalesces a busy client's progress per run and sends it once the durable event is acknowledged", async () => {
     let releaseAck: () => void = () => undefined;

@@ -1,10 +1,8 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import type { EventEnvelope } from '@agent-gateway/events';
-import { EnvelopePacketEncoder, envelopeWireParser } from './envelope-packet-encoder';
+import { openWireSocketPair, type WireSocketPair } from '../testing/wire-socket-pair.fixture';
+import { EnvelopePacketEncoder } from './envelope-packet-encoder';
 import { plainPayload } from './proven-plain';
 
 function header(seq: number) {
@@ -111,24 +109,15 @@ describe('EnvelopePacketEncoder', () => {
 });
 
 describe('envelopeWireParser over real sockets', () => {
-  let http: HttpServer;
-  let server: Server;
+  let pair: WireSocketPair;
   let client: Socket;
 
   beforeEach(async () => {
-    http = createServer();
-    server = new Server(http, { parser: envelopeWireParser });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const { port } = http.address() as AddressInfo;
-    const connected = new Promise<void>((resolve) => server.once('connection', () => resolve()));
-    client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
-    await connected;
+    pair = await openWireSocketPair();
+    client = pair.client;
   });
 
-  afterEach(async () => {
-    client.disconnect();
-    await server.close();
-  });
+  afterEach(() => pair.close());
 
   it('delivers plain and binary envelopes, single and batched, with their acknowledgements', async () => {
     const received: EventEnvelope[] = [];
@@ -140,7 +129,7 @@ describe('envelopeWireParser over real sockets', () => {
       received.push(...batch);
       ack();
     });
-    const [socket] = await server.fetchSockets();
+    const [socket] = await pair.server.fetchSockets();
     await socket.timeout(2000).emitWithAck('agent:event', plainEnvelope(1));
     await socket.timeout(2000).emitWithAck('agent:event', binaryEnvelope(2));
     await socket.timeout(2000).emitWithAck('agent:events', [plainEnvelope(3), plainEnvelope(4)]);
