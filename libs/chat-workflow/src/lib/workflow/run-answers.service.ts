@@ -16,6 +16,8 @@ const ANSWER_WRITE_ATTEMPTS = 3;
 @Injectable()
 export class RunAnswers {
   private readonly logger = new Logger(RunAnswers.name);
+  /** Answers being written, per thread: history waits for them (see `written`). */
+  private readonly writing = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly conversation: ConversationHistory,
@@ -33,25 +35,49 @@ export class RunAnswers {
         ts: Date.now(),
         runId,
       };
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await this.conversation.append(threadId, [answer]);
-          return;
-        } catch (error) {
-          if (attempt >= ANSWER_WRITE_ATTEMPTS) {
-            this.logger.error(
-              `Answer of run ${runId} in thread ${threadId} is not in the transcript after ${attempt} attempts: ${String(error)}`,
-            );
-            return;
-          }
-          this.logger.warn(
-            `Writing the answer of run ${runId} failed (${String(error)}); retrying`,
-          );
-        }
+      const write = this.write(threadId, runId, answer);
+      let writes = this.writing.get(threadId);
+      if (writes === undefined) this.writing.set(threadId, (writes = new Set()));
+      writes.add(write);
+      try {
+        await write;
+      } finally {
+        writes.delete(write);
+        if (writes.size === 0 && this.writing.get(threadId) === writes)
+          this.writing.delete(threadId);
       }
     });
   }
+
+  /**
+   * Resolves once every answer of the thread whose write has begun is in the transcript (or
+   * given up). A client that saw `agent_completed` and then asks for the history must find the
+   * answer in it: the write starts as the run ends, before the event can reach the client.
+   */
+  async written(threadId: string): Promise<void> {
+    const writes = this.writing.get(threadId);
+    if (writes !== undefined) await Promise.all([...writes]);
+  }
+
+  private async write(threadId: string, runId: string, answer: ConversationAnswer): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.conversation.append(threadId, [answer]);
+        return;
+      } catch (error) {
+        if (attempt >= ANSWER_WRITE_ATTEMPTS) {
+          this.logger.error(
+            `Answer of run ${runId} in thread ${threadId} is not in the transcript after ${attempt} attempts: ${String(error)}`,
+          );
+          return;
+        }
+        this.logger.warn(`Writing the answer of run ${runId} failed (${String(error)}); retrying`);
+      }
+    }
+  }
 }
+
+type ConversationAnswer = Parameters<ConversationHistory['append']>[1][number];
 
 function answerText(output: AgentOutput): string {
   return typeof output === 'string' ? output : output.text;
