@@ -1,0 +1,43 @@
+import type { RunOutcome } from '@agent-gateway/agent-engine';
+import type { ResolvedChatWorkflowOptions } from '../chat-workflow.options';
+import type { ConversationHistory } from '../history-cache/conversation-history.service';
+import { BackgroundWork } from '../shared/background-work.service';
+import { RunAnswers } from './run-answers.service';
+
+/** A transcript whose appends wait until the spec lets them finish. */
+function heldConversation() {
+  const appended: unknown[] = [];
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const conversation = {
+    append: async (_threadId: string, messages: unknown[]) => {
+      await held;
+      appended.push(...messages);
+    },
+  } as unknown as ConversationHistory;
+  return { conversation, appended, release: () => release() };
+}
+
+describe('RunAnswers', () => {
+  it('lets a history read wait for the answer being written, and only for it', async () => {
+    const { conversation, appended, release } = heldConversation();
+    const background = new BackgroundWork({} as ResolvedChatWorkflowOptions);
+    const answers = new RunAnswers(conversation, background);
+    const outcome = { status: 'completed', output: 'the answer is 14' } as RunOutcome;
+    answers.follow('thread-1', 'run-1', Promise.resolve(outcome));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    let written = false;
+    const waiting = answers.written('thread-1').then(() => (written = true));
+    await answers.written('another-thread');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toBe(false);
+
+    release();
+    await waiting;
+    expect(appended).toMatchObject([
+      { role: 'assistant', text: 'the answer is 14', runId: 'run-1' },
+    ]);
+    await background.drain();
+  });
+});
