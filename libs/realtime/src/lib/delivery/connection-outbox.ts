@@ -2,7 +2,7 @@ import { decodeEnvelope, type EventEnvelope } from '@agent-gateway/events';
 import type { GatewaySocket } from '../connections/gateway-socket';
 import type { DeliveryMetrics } from '../metrics/delivery.metrics';
 import type { RealtimeOptions } from '../realtime.options';
-import { PLAIN_PAYLOAD } from '../wire/proven-plain';
+import { withPlainPayload } from '../event-log/with-seq';
 
 export type OutboxOptions = Pick<
   RealtimeOptions,
@@ -70,21 +70,11 @@ export class ConnectionOutbox {
     }
     const held = this.pendingProgress.get(envelope.runId);
     if (held) {
-      const payload = {
-        delta: (decodeDelta(held) + decodeDelta(envelope)).slice(-MAX_COALESCED_DELTA_CHARS),
-      };
-      // A literal, marked plain: the text was just made here (event-log/with-seq.ts says why a literal).
-      this.pendingProgress.set(envelope.runId, {
-        v: envelope.v,
-        threadId: envelope.threadId,
-        runId: envelope.runId,
-        seq: envelope.seq,
-        type: envelope.type,
-        ts: envelope.ts,
-        ephemeral: true,
-        payload,
-        [PLAIN_PAYLOAD]: payload,
-      } as EventEnvelope<'agent_progress'>);
+      const delta = decodeDelta(held) + decodeDelta(envelope);
+      this.pendingProgress.set(
+        envelope.runId,
+        withPlainPayload(envelope, { delta: delta.slice(-MAX_COALESCED_DELTA_CHARS) }),
+      );
     } else {
       this.pendingProgress.set(envelope.runId, envelope);
     }

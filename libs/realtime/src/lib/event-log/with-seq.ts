@@ -1,4 +1,10 @@
-import type { BinaryEventEnvelope, EventEnvelope, JsonEventEnvelope } from '@agent-gateway/events';
+import type {
+  AgentEventPayloads,
+  AgentEventType,
+  BinaryEventEnvelope,
+  EventEnvelope,
+  JsonEventEnvelope,
+} from '@agent-gateway/events';
 import { PLAIN_PAYLOAD } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 
@@ -12,14 +18,43 @@ export type EveryEnvelopeKey =
  * Node 20's V8: `{ ...envelope, seq }` (a spread, then a property) takes 0.7 to 1.7 µs, more than
  * `JSON.stringify` of the whole small event; `{ seq, ...envelope }` about 0.3 µs; this literal
  * next to nothing (docs/BENCHMARKS.md, "Small events"). Optional fields come out as `undefined`,
- * which JSON leaves out. The `satisfies` makes the compiler name any key the copy misses.
+ * which JSON leaves out.
  */
 export function withSeq(
   envelope: UnsequencedEnvelope,
   seq: number,
   ephemeral?: true,
 ): EventEnvelope {
-  const source = envelope as Partial<Record<EveryEnvelopeKey, unknown>>;
+  const mark = (envelope as Partial<Record<EveryEnvelopeKey, unknown>>)[PLAIN_PAYLOAD];
+  const { payload, payloadEncoding } = envelope;
+  return copyEnvelope(
+    envelope,
+    seq,
+    ephemeral ?? envelope.ephemeral,
+    payload,
+    payloadEncoding,
+    mark,
+  );
+}
+
+/** `envelope` with a new plain payload, marked proven plain (the outbox's coalesced progress). */
+export function withPlainPayload<T extends AgentEventType>(
+  envelope: EventEnvelope<T>,
+  payload: AgentEventPayloads[T],
+): EventEnvelope<T> {
+  const { seq, ephemeral } = envelope;
+  return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload) as EventEnvelope<T>;
+}
+
+/** The one field-by-field copy; `satisfies` makes the compiler name any key it misses. */
+function copyEnvelope(
+  envelope: UnsequencedEnvelope,
+  seq: number,
+  ephemeral: true | undefined,
+  payload: unknown,
+  payloadEncoding: 'json' | undefined,
+  mark: unknown,
+): EventEnvelope {
   const copy = {
     v: envelope.v,
     threadId: envelope.threadId,
@@ -27,10 +62,10 @@ export function withSeq(
     seq,
     type: envelope.type,
     ts: envelope.ts,
-    payload: envelope.payload,
-    payloadEncoding: envelope.payloadEncoding,
-    ephemeral: ephemeral ?? envelope.ephemeral,
-    [PLAIN_PAYLOAD]: source[PLAIN_PAYLOAD],
+    payload,
+    payloadEncoding,
+    ephemeral,
+    [PLAIN_PAYLOAD]: mark,
   } satisfies Record<EveryEnvelopeKey, unknown>;
   return copy as EventEnvelope;
 }
