@@ -114,7 +114,7 @@ export class ChatWorkflowService {
   async history(ctx: RequestContext, body: ThreadHistoryRequest): Promise<ThreadHistoryResult> {
     const request = parseRequest(threadHistorySchema, body);
     await this.ownership.assertOwner(request.threadId, ctx.userId);
-    await this.answers.written(request.threadId);
+    await this.answers.written(request.threadId, this.options.fileTimeoutMs);
     const messages = await this.conversation.load(request.threadId);
     const wanted = request.limit === undefined ? messages : messages.slice(-request.limit);
     return {

@@ -28,8 +28,8 @@ describe('RunAnswers', () => {
     await new Promise((resolve) => setImmediate(resolve));
 
     let written = false;
-    const waiting = answers.written('thread-1').then(() => (written = true));
-    await answers.written('another-thread');
+    const waiting = answers.written('thread-1', 60_000).then(() => (written = true));
+    await answers.written('another-thread', 60_000);
     await new Promise((resolve) => setImmediate(resolve));
     expect(written).toBe(false);
 
@@ -39,5 +39,31 @@ describe('RunAnswers', () => {
       { role: 'assistant', text: 'the answer is 14', runId: 'run-1' },
     ]);
     await background.drain();
+  });
+
+  it('gives up waiting after its bound, so a hung disk does not hang a history read', async () => {
+    const { conversation, release } = heldConversation();
+    const background = new BackgroundWork({} as ResolvedChatWorkflowOptions);
+    const answers = new RunAnswers(conversation, background);
+    answers.follow(
+      'thread-1',
+      'run-1',
+      Promise.resolve({ status: 'completed', output: 'x' } as RunOutcome),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    jest.useFakeTimers();
+    try {
+      let written = false;
+      const waiting = answers.written('thread-1', 5_000).then(() => (written = true));
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(written).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await waiting;
+      expect(written).toBe(true);
+    } finally {
+      jest.useRealTimers();
+      release();
+      await background.drain();
+    }
   });
 });

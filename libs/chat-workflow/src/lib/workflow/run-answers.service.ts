@@ -4,6 +4,8 @@ import type { AgentOutput } from '@agent-gateway/events';
 import type { RunOutcome } from '@agent-gateway/agent-engine';
 import { ConversationHistory } from '../history-cache/conversation-history.service';
 import { BackgroundWork } from '../shared/background-work.service';
+import { TimeoutError } from '../shared/timeout.error';
+import { withTimeout } from '../shared/with-timeout';
 
 /** Attempts at making one answer durable; each is bounded by FILE_TIMEOUT_MS. */
 const ANSWER_WRITE_ATTEMPTS = 3;
@@ -51,12 +53,19 @@ export class RunAnswers {
 
   /**
    * Resolves once every answer of the thread whose write has begun is in the transcript (or
-   * given up). A client that saw `agent_completed` and then asks for the history must find the
-   * answer in it: the write starts as the run ends, before the event can reach the client.
+   * given up), or after `withinMs`, whichever comes first: a client that saw `agent_completed`
+   * and then asks for the history must find the answer in it (the write starts as the run ends,
+   * before the event can reach the client), but a hung disk must not hang the request.
    */
-  async written(threadId: string): Promise<void> {
+  async written(threadId: string, withinMs: number): Promise<void> {
     const writes = this.writing.get(threadId);
-    if (writes !== undefined) await Promise.all([...writes]);
+    if (writes === undefined) return;
+    try {
+      await withTimeout(Promise.all([...writes]), withinMs, 'waiting for answers being written');
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      this.logger.warn(`History of thread ${threadId} read while an answer is still being written`);
+    }
   }
 
   private async write(threadId: string, runId: string, answer: ConversationAnswer): Promise<void> {
