@@ -2,6 +2,7 @@ import type { Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { openWireSocketPair, type WireSocketPair } from '../testing/wire-socket-pair.fixture';
+import { decodeSequenced, encodeSequenced } from '../event-log/stored-envelope.codec';
 import { EnvelopePacketEncoder } from './envelope-packet-encoder';
 import { plainPayload } from './proven-plain';
 
@@ -41,6 +42,14 @@ describe('EnvelopePacketEncoder', () => {
       'text that JSON escapes',
       event(['agent:event', plainEnvelope(5, { text: 'quote " slash \\ \n \u2028 é 😀' })]),
     ],
+    [
+      'a batch with an envelope the fast writer leaves to JSON.stringify',
+      event(['agent:events', [plainEnvelope(1), { ...plainEnvelope(2), seq: Number.NaN }]]),
+    ],
+    [
+      'an ephemeral envelope of another run',
+      event(['agent:event', { ...plainEnvelope(6), runId: 'run-2', ephemeral: true }], { id: 8 }),
+    ],
   ])('frames a proven-plain envelope as socket.io does: %s', (_case, packet) => {
     expect(ours.encode(packet)).toEqual(socketIos.encode(packet));
   });
@@ -59,6 +68,17 @@ describe('EnvelopePacketEncoder', () => {
         data: ['agent:event', { ...header(9), payload: envelope.payload }],
       },
     ]);
+  });
+
+  it('decodes an envelope read back from the Redis log (keys in another order) to the same envelope', () => {
+    const envelope = decodeSequenced(encodeSequenced(plainEnvelope(11) as EventEnvelope));
+    const decoded: Packet[] = [];
+    const decoder = new Decoder();
+    decoder.on('decoded', (packet: Packet) => decoded.push(packet));
+    for (const part of ours.encode(event(['agent:events', [envelope]], { id: 4 }))) {
+      decoder.add(part);
+    }
+    expect(decoded[0]?.data).toEqual(['agent:events', [JSON.parse(JSON.stringify(envelope))]]);
   });
 
   it('trusts the mark: a marked envelope is framed as text without a search for binary', () => {

@@ -1,4 +1,5 @@
 import { Decoder, Encoder, PacketType, protocol, type Packet } from 'socket.io-parser';
+import { EnvelopeJsonWriter } from './envelope-json';
 import { isProvenPlain } from './proven-plain';
 
 /**
@@ -10,11 +11,13 @@ import { isProvenPlain } from './proven-plain';
  * exactly what socket.io's own encoder makes (`envelope-packet-encoder.spec.ts` holds the two
  * side by side). Everything else, binary payloads included, goes through socket.io's encoder
  * unchanged. The proof costs the serializer's fast path one walk per event; this saves socket.io's
- * walk per send (docs/BENCHMARKS.md, "Small events").
+ * walk per send, and `EnvelopeJsonWriter` writes the envelope's text for less than `JSON.stringify`
+ * (docs/BENCHMARKS.md, "Small events").
  */
 export class EnvelopePacketEncoder extends Encoder {
   /** A custom JSON replacer would change the text: then every packet takes socket.io's way. */
   private readonly framesPlainEvents: boolean;
+  private readonly envelopes = new EnvelopeJsonWriter();
 
   constructor(replacer?: (this: unknown, key: string, value: unknown) => unknown) {
     super(replacer);
@@ -27,11 +30,40 @@ export class EnvelopePacketEncoder extends Encoder {
       packet.type === PacketType.EVENT &&
       carriesOnlyProvenPlain(packet.data)
     ) {
-      return [encodePlainEvent(packet)];
+      return [this.encodePlainEvent(packet)];
     }
     return super.encode(packet) as string[];
   }
+
+  /** socket.io-parser's text form of a packet without attachments (its `encodeAsString`). */
+  private encodePlainEvent(packet: Packet): string {
+    let text = String(PacketType.EVENT);
+    if (packet.nsp && packet.nsp !== '/') text += `${packet.nsp},`;
+    if (packet.id !== undefined && packet.id !== null) text += String(packet.id);
+    const [name, body] = packet.data as [string, object];
+    const quotedName = QUOTED_EVENT_NAMES.get(name) ?? JSON.stringify(name);
+    return `${text}[${quotedName},${this.bodyJson(body)}]`;
+  }
+
+  private bodyJson(body: object): string {
+    if (!Array.isArray(body)) return this.envelopeJson(body);
+    let json = '[';
+    for (let index = 0; index < body.length; index++) {
+      if (index > 0) json += ',';
+      json += this.envelopeJson(body[index] as object);
+    }
+    return `${json}]`;
+  }
+
+  private envelopeJson(envelope: object): string {
+    return this.envelopes.write(envelope) ?? JSON.stringify(envelope);
+  }
 }
+
+/** The names the gateway sends envelopes under, quoted once. */
+const QUOTED_EVENT_NAMES: ReadonlyMap<string, string> = new Map(
+  ['agent:event', 'agent:events'].map((name) => [name, JSON.stringify(name)]),
+);
 
 /**
  * The parser for socket.io's `parser` server option: this encoder, socket.io's own decoder. The
@@ -49,12 +81,4 @@ function carriesOnlyProvenPlain(data: unknown): boolean {
     if (!isProvenPlain(body[index])) return false;
   }
   return true;
-}
-
-/** socket.io-parser's text form of a packet without attachments (its `encodeAsString`). */
-function encodePlainEvent(packet: Packet): string {
-  let text = String(PacketType.EVENT);
-  if (packet.nsp && packet.nsp !== '/') text += `${packet.nsp},`;
-  if (packet.id !== undefined && packet.id !== null) text += String(packet.id);
-  return text + JSON.stringify(packet.data);
 }

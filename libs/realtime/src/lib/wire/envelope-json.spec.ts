@@ -1,0 +1,100 @@
+import type { EventEnvelope } from '@agent-gateway/events';
+import { withSeq } from '../event-log/with-seq';
+import type { UnsequencedEnvelope } from '../event-log/event-log.store';
+import { decodeSequenced, encodeSequenced } from '../event-log/stored-envelope.codec';
+import { EnvelopeJsonWriter } from './envelope-json';
+import { plainPayload } from './proven-plain';
+
+function unsequenced(
+  payload: unknown,
+  ids: { threadId?: string; runId?: string } = {},
+): UnsequencedEnvelope {
+  return {
+    v: 1,
+    threadId: ids.threadId ?? 'thread-1',
+    runId: ids.runId ?? 'run-1',
+    type: 'tool_completed',
+    ts: 1_700_000_000_123,
+    ...plainPayload(payload),
+  } as UnsequencedEnvelope;
+}
+
+const TOOL_RESULT = {
+  tool: 'calculator',
+  callId: 'call-7f3a',
+  ok: true,
+  result: { expression: '2+3*4', value: 14, parts: [2, 3.5, -4, null, 'x'] },
+  durationMs: 3,
+};
+
+describe('EnvelopeJsonWriter', () => {
+  it('writes what JSON.stringify writes, byte for byte, for envelopes the log numbers', () => {
+    const writer = new EnvelopeJsonWriter();
+    const envelopes = [
+      withSeq(unsequenced(TOOL_RESULT), 41),
+      withSeq(unsequenced({ delta: 'token ' }), 41, true),
+      withSeq(unsequenced({ text: 'quote " slash \\ \n \u2028 é 😀 </script>' }), 42),
+      withSeq(unsequenced({ truncated: true, reason: 'timeout' }), 43),
+      withSeq(unsequenced([1, 'two', { three: [] }]), 44),
+      withSeq(unsequenced('a string payload'), 45),
+      withSeq(unsequenced(null), 46),
+    ];
+    for (const envelope of envelopes) {
+      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+    }
+  });
+
+  it('writes the same JSON for an envelope decoded from the Redis log, whose keys come in another order', () => {
+    const writer = new EnvelopeJsonWriter();
+    const decoded = decodeSequenced(encodeSequenced(withSeq(unsequenced(TOOL_RESULT), 7)));
+    const text = writer.write(decoded);
+    expect(text).toBeDefined();
+    expect(JSON.parse(text as string)).toEqual(JSON.parse(JSON.stringify(decoded)));
+  });
+
+  it('quotes ids that need escaping, and an event type the contract does not list', () => {
+    const writer = new EnvelopeJsonWriter();
+    const envelope = {
+      ...withSeq(unsequenced(TOOL_RESULT, { threadId: 't"1\\', runId: 'r\u00e9\n' }), 1),
+      type: 'custom "type"',
+    };
+    expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+  });
+
+  it('never writes a run’s kept header onto an envelope whose thread or version differ', () => {
+    const writer = new EnvelopeJsonWriter();
+    const first = withSeq(unsequenced(TOOL_RESULT), 1);
+    expect(writer.write(first)).toBe(JSON.stringify(first));
+    // Same run id, another thread (a copy someone changed): the kept header must not be reused.
+    const otherThread = { ...first, threadId: 'thread-2' };
+    expect(writer.write(otherThread)).toBe(JSON.stringify(otherThread));
+    const otherVersion = { ...first, v: 2 };
+    expect(writer.write(otherVersion)).toBe(JSON.stringify(otherVersion));
+    expect(writer.write(first)).toBe(JSON.stringify(first));
+  });
+
+  it('stays right past the number of runs it keeps, and keeps no more than that', () => {
+    const writer = new EnvelopeJsonWriter(3);
+    for (let run = 0; run < 10; run++) {
+      const envelope = withSeq(unsequenced(TOOL_RESULT, { runId: `run-${run}` }), run);
+      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+      expect(writer.keptRuns).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a binary payload', { payloadEncoding: 'json', payload: Buffer.from('{}') }],
+    ['a seq that is not a number', { seq: '3' }],
+    ['a seq JSON writes as null', { seq: Number.NaN }],
+    ['a ts JSON writes as null', { ts: Number.POSITIVE_INFINITY }],
+    ['a version that is not a number', { v: '1' }],
+    ['an ephemeral flag that is not true', { ephemeral: false }],
+    ['a type that is not a string', { type: 7 }],
+    ['a thread id that is not a string', { threadId: 5 }],
+    ['a run id that is not a string', { runId: undefined }],
+    ['a payload JSON leaves out', { payload: undefined }],
+  ])('leaves %s to JSON.stringify', (_case, change) => {
+    const envelope = { ...withSeq(unsequenced(TOOL_RESULT), 1), ...change } as EventEnvelope;
+    expect(new EnvelopeJsonWriter().write(envelope)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+import { AGENT_EVENT_TYPES } from '@agent-gateway/events';
+import type { EveryEnvelopeKey } from '../event-log/with-seq';
+import type { PLAIN_PAYLOAD } from './proven-plain';
+
+/**
+ * The fields `writeEnvelopeJson` writes, in the order it writes them (the order `withSeq` builds
+ * them in, so the text is byte for byte what `JSON.stringify` makes of such an envelope). The
+ * check below fails to compile when the contract gains a field this writer does not know.
+ */
+type WrittenKey =
+  | 'v'
+  | 'threadId'
+  | 'runId'
+  | 'seq'
+  | 'type'
+  | 'ts'
+  | 'payload'
+  | 'payloadEncoding'
+  | 'ephemeral'
+  | typeof PLAIN_PAYLOAD;
+const EVERY_KEY_IS_WRITTEN: Record<Exclude<EveryEnvelopeKey, WrittenKey>, never> = {};
+void EVERY_KEY_IS_WRITTEN;
+
+/** How many runs' quoted ids are kept; past it the cache starts over (it is only a cache). */
+export const ENVELOPE_HEADS_KEPT = 4096;
+
+interface EnvelopeHead {
+  readonly v: number;
+  readonly threadId: string;
+  /** `{"v":1,"threadId":"…","runId":"…","seq":`, quoted by JSON.stringify. */
+  readonly text: string;
+}
+
+/** The envelope fields the writer reads; anything it cannot vouch for sends it to JSON.stringify. */
+interface WritableEnvelope {
+  readonly v?: unknown;
+  readonly threadId?: unknown;
+  readonly runId?: unknown;
+  readonly seq?: unknown;
+  readonly type?: unknown;
+  readonly ts?: unknown;
+  readonly payload?: unknown;
+  readonly payloadEncoding?: unknown;
+  readonly ephemeral?: unknown;
+}
+
+const QUOTED_TYPES: ReadonlyMap<string, string> = new Map(
+  AGENT_EVENT_TYPES.map((type) => [type, JSON.stringify(type)]),
+);
+
+/**
+ * Writes the JSON text of an envelope whose payload is proven plain JSON, for less than
+ * `JSON.stringify` of the whole envelope costs. Most of that cost is the header, not the payload:
+ * quoting the same thread and run ids and key names for every event of a run. Here the header's
+ * fixed part is quoted once per run and kept (`ENVELOPE_HEADS_KEPT` runs), the type comes from a
+ * table, the numbers are written as JSON writes them, and only the payload goes through
+ * `JSON.stringify` (docs/BENCHMARKS.md, "Small events").
+ *
+ * Returns `undefined` for anything it cannot vouch for (a field that is not what the contract
+ * says, a binary payload); the caller then uses `JSON.stringify`, so nothing is ever written
+ * wrong, only slower.
+ */
+export class EnvelopeJsonWriter {
+  private readonly heads = new Map<string, EnvelopeHead>();
+
+  constructor(private readonly headsKept = ENVELOPE_HEADS_KEPT) {}
+
+  /** How many runs' headers are kept now (at most `headsKept`). */
+  get keptRuns(): number {
+    return this.heads.size;
+  }
+
+  /** The envelope's JSON text, or `undefined` when it must be left to `JSON.stringify`. */
+  write(envelope: WritableEnvelope): string | undefined {
+    const { seq, type, ts, ephemeral } = envelope;
+    if (
+      envelope.payloadEncoding !== undefined ||
+      !isJsonNumber(seq) ||
+      !isJsonNumber(ts) ||
+      typeof type !== 'string' ||
+      (ephemeral !== undefined && ephemeral !== true)
+    ) {
+      return undefined;
+    }
+    const head = this.headOf(envelope);
+    if (head === undefined) return undefined;
+    const payload = JSON.stringify(envelope.payload) as string | undefined;
+    if (payload === undefined) return undefined;
+    const quotedType = QUOTED_TYPES.get(type) ?? JSON.stringify(type);
+    const tail = ephemeral === true ? ',"ephemeral":true}' : '}';
+    return `${head.text}${seq},"type":${quotedType},"ts":${ts},"payload":${payload}${tail}`;
+  }
+
+  /** The run's quoted header, made on its first event and checked against every later one. */
+  private headOf(envelope: WritableEnvelope): EnvelopeHead | undefined {
+    const { v, threadId, runId } = envelope;
+    if (typeof runId !== 'string' || typeof threadId !== 'string' || !isJsonNumber(v)) {
+      return undefined;
+    }
+    const kept = this.heads.get(runId);
+    if (kept !== undefined && kept.threadId === threadId && kept.v === v) return kept;
+    if (this.heads.size >= this.headsKept) this.heads.clear();
+    const text = `{"v":${v},"threadId":${JSON.stringify(threadId)},"runId":${JSON.stringify(runId)},"seq":`;
+    const head: EnvelopeHead = { v, threadId, text };
+    this.heads.set(runId, head);
+    return head;
+  }
+}
+
+/**
+ * A finite number, whose text in a template literal is its JSON text (both are the number's
+ * `toString`); JSON writes NaN and the infinities as `null`, so those go to `JSON.stringify`.
+ */
+function isJsonNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
