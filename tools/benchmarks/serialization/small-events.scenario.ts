@@ -37,21 +37,29 @@ export interface SmallEventRow {
   asyncRatio: number;
   /** socket.io's own packet encoder on the envelope: what a plain socket.io server spends. */
   socketIoNs: number;
+  /** The least any server spends: `JSON.stringify` of the packet's data, in socket.io's framing. */
+  plainWireNs: number;
   /** What the gateway spends: `serializeInline`, the envelope as the publisher marks it, its encoder. */
   gatewayNs: number;
   /** gatewayNs / socketIoNs. */
   gatewayVsSocketIo: number;
+  /** gatewayNs / plainWireNs: the target's row, the whole fast path on the way to the wire. */
+  gatewayVsPlainWire: number;
 }
 
 type Way = (type: string, payload: object) => number | Promise<number>;
 
 /**
- * Cost per event of turning a small payload into what socket.io sends, five ways:
+ * Cost per event of turning a small payload into what socket.io sends, six ways:
  * - plain `JSON.stringify` of the envelope, and the fast path (`serializeInline()`, or
- *   `await serialize()`) followed by the same `JSON.stringify`: the lib's own cost;
- * - socket.io's packet encoder on the envelope, and the gateway's way (fast path, envelope marked
- *   as the publisher marks it, `EnvelopePacketEncoder`): the cost on the way to the wire.
- * Each round runs the five, in an order that rotates from round to round (what runs right after
+ *   `await serialize()`) followed by the same `JSON.stringify`: the lib's own check, alone;
+ * - on the way to the wire, each side ending with what engine.io and ws then do with the text
+ *   (`'4' + text`, `Buffer.byteLength`): `JSON.stringify` of the packet's data in socket.io's
+ *   framing (the least a server can spend), socket.io's packet encoder, and the gateway's way
+ *   (fast path, envelope built and marked as the publisher and the log build it,
+ *   `EnvelopePacketEncoder`).
+ * Every envelope gets its own `ts`, and the run id changes every `EVENTS_PER_RUN` events among
+ * `RUNS` runs, as a busy gateway's events do. Each round runs the six, in an order that rotates from round to round (what runs right after
  * the async way pays for its promises' garbage), and every ratio is the median of the rounds' own
  * ratios, so that a machine that drifts between rounds moves both sides alike.
  */
@@ -65,6 +73,7 @@ export async function runSmallEvents(): Promise<SmallEventRow[]> {
     sync: (type, payload) => syncRound(serializer, type, payload),
     async: (type, payload) => asyncRound(serializer, type, payload),
     socketIo: (type, payload) => socketIoRound(socketIo, type, payload),
+    plainWire: plainWireRound,
     gateway: (type, payload) => gatewayRound(serializer, gateway, type, payload),
   };
   const names = Object.keys(ways);
@@ -89,8 +98,10 @@ export async function runSmallEvents(): Promise<SmallEventRow[]> {
         asyncNs: median(times.async),
         asyncRatio: ratio('async', 'plain'),
         socketIoNs: median(times.socketIo),
+        plainWireNs: median(times.plainWire),
         gatewayNs: median(times.gateway),
         gatewayVsSocketIo: ratio('gateway', 'socketIo'),
+        gatewayVsPlainWire: ratio('gateway', 'plainWire'),
       });
     }
     return rows;
@@ -140,9 +151,27 @@ async function asyncRound(
 function socketIoRound(encoder: Encoder, type: string, payload: object): number {
   const started = performance.now();
   for (let index = 0; index < EVENTS_PER_ROUND; index++) {
-    sink += encoder.encode(packet(index, envelope(type, index, payload)))[0].length;
+    sink += toWire(encoder.encode(packet(index, envelope(type, index, payload)))[0]);
   }
   return nanosecondsPerEvent(started);
+}
+
+/** socket.io's `encodeAsString` without its search for binary data: the JSON.stringify baseline. */
+function plainWireRound(type: string, payload: object): number {
+  const started = performance.now();
+  for (let index = 0; index < EVENTS_PER_ROUND; index++) {
+    const { id, data } = packet(index, envelope(type, index, payload));
+    sink += toWire(`${PacketType.EVENT}${id}${JSON.stringify(data)}`);
+  }
+  return nanosecondsPerEvent(started);
+}
+
+/**
+ * What engine.io's websocket transport and ws do with a packet's text: engine.io prefixes its
+ * message type, ws takes the UTF-8 length (`Sender.send`), which flattens a string built of pieces.
+ */
+function toWire(text: string): number {
+  return Buffer.byteLength(`4${text}`);
 }
 
 function gatewayRound(
@@ -156,8 +185,8 @@ function gatewayRound(
     // As the publisher and the log build it: the mark and the log's copy with its seq count here.
     const result = serializer.serializeInline(payload);
     if (result?.encoding !== 'inline') throw new Error('expected the fast path');
-    const unsequenced = unsequencedEnvelope(draft(type), TS, result);
-    sink += encoder.encode(packet(index, withSeq(unsequenced, index)))[0].length;
+    const unsequenced = unsequencedEnvelope(draft(type, index), TS + index, result);
+    sink += toWire(encoder.encode(packet(index, withSeq(unsequenced, index)))[0]);
   }
   return nanosecondsPerEvent(started);
 }
@@ -169,13 +198,20 @@ function inlineValue(serializer: PayloadSerializer, payload: object): unknown {
 }
 
 const TS = 1_700_000_000_000;
+const EVENTS_PER_RUN = 10;
+const RUNS = 100;
+const RUN_IDS = Array.from({ length: RUNS }, (_, run) => `bench-run-${run}`);
 
-function draft(type: string) {
-  return { threadId: 'bench', runId: 'bench-run', type: type as AgentEventType };
+function runIdOf(index: number): string {
+  return RUN_IDS[Math.floor(index / EVENTS_PER_RUN) % RUNS];
+}
+
+function draft(type: string, index: number) {
+  return { threadId: 'bench', runId: runIdOf(index), type: type as AgentEventType };
 }
 
 function envelope(type: string, seq: number, payload: unknown): object {
-  return { v: 1, threadId: 'bench', runId: 'bench-run', seq, type, ts: TS, payload };
+  return { v: 1, threadId: 'bench', runId: runIdOf(seq), seq, type, ts: TS + seq, payload };
 }
 
 /** What socket.io hands its encoder for `socket.emit('agent:event', envelope, ack)`. */
