@@ -73,6 +73,27 @@ describe('EnvelopeJsonWriter', () => {
     expect(writer.write(first)).toBe(JSON.stringify(first));
   });
 
+  it('stringifies an envelope going to many sockets once, and writes the next one afresh', () => {
+    const writer = new EnvelopeJsonWriter();
+    const first = withSeq(unsequenced(TOOL_RESULT), 1);
+    const second = withSeq(unsequenced({ ...TOOL_RESULT, durationMs: 4 }), 2);
+    const [firstText, secondText] = [JSON.stringify(first), JSON.stringify(second)];
+    writer.write(withSeq(unsequenced(TOOL_RESULT), 0)); // the run's header is kept from here on
+    const stringify = jest.spyOn(JSON, 'stringify');
+    try {
+      expect([writer.write(first), writer.write(first), writer.write(first)]).toEqual([
+        firstText,
+        firstText,
+        firstText,
+      ]);
+      expect(stringify).toHaveBeenCalledTimes(1);
+      expect(writer.write(second)).toBe(secondText);
+      expect(stringify).toHaveBeenCalledTimes(2);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   it('stays right past the number of runs it keeps, and keeps no more than that', () => {
     const writer = new EnvelopeJsonWriter(3);
     for (let run = 0; run < 10; run++) {

@@ -62,6 +62,15 @@ const QUOTED_TYPES: ReadonlyMap<string, string> = new Map(
  */
 export class EnvelopeJsonWriter {
   private readonly heads = new Map<string, EnvelopeHead>();
+  /**
+   * The envelope written last and its text. Fan-out hands the same envelope object to every
+   * subscribed socket in one synchronous loop, so the second to the last socket find it here and
+   * the payload is stringified once per event, not once per socket. Envelopes are never changed
+   * once built (the publisher, the log and the codec make new ones), which is what makes the
+   * object's identity a safe key.
+   */
+  private lastEnvelope: WritableEnvelope | undefined;
+  private lastText = '';
 
   constructor(private readonly headsKept = ENVELOPE_HEADS_KEPT) {}
 
@@ -72,6 +81,16 @@ export class EnvelopeJsonWriter {
 
   /** The envelope's JSON text, or `undefined` when it must be left to `JSON.stringify`. */
   write(envelope: WritableEnvelope): string | undefined {
+    if (envelope === this.lastEnvelope) return this.lastText;
+    const text = this.build(envelope);
+    if (text !== undefined) {
+      this.lastEnvelope = envelope;
+      this.lastText = text;
+    }
+    return text;
+  }
+
+  private build(envelope: WritableEnvelope): string | undefined {
     const { seq, type, ts, ephemeral } = envelope;
     if (
       envelope.payloadEncoding !== undefined ||

@@ -3,7 +3,7 @@ import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { openWireSocketPair, type WireSocketPair } from '../testing/wire-socket-pair.fixture';
 import { decodeSequenced, encodeSequenced } from '../event-log/stored-envelope.codec';
-import { EnvelopePacketEncoder } from './envelope-packet-encoder';
+import { EnvelopePacketEncoder, WRITTEN_BATCH_MAX } from './envelope-packet-encoder';
 import { plainPayload } from './proven-plain';
 
 function header(seq: number) {
@@ -21,6 +21,10 @@ function plainEnvelope(seq: number, payload: unknown = { tool: 'calculator', ok:
   return { ...header(seq), ...plainPayload(payload) };
 }
 
+function batchOf(count: number) {
+  return Array.from({ length: count }, (_, index) => plainEnvelope(index + 1));
+}
+
 function binaryEnvelope(seq: number) {
   return { ...header(seq), payload: Buffer.from('{"big":true}'), payloadEncoding: 'json' as const };
 }
@@ -36,6 +40,14 @@ describe('EnvelopePacketEncoder', () => {
   it.each([
     ['one envelope with an ack id', event(['agent:event', plainEnvelope(1)], { id: 7 })],
     ['a batch', event(['agent:events', [plainEnvelope(1), plainEnvelope(2)]], { id: 0 })],
+    [
+      'the longest batch written envelope by envelope',
+      event(['agent:events', batchOf(WRITTEN_BATCH_MAX)], { id: 1 }),
+    ],
+    [
+      'a longer batch, left to one JSON.stringify',
+      event(['agent:events', batchOf(WRITTEN_BATCH_MAX + 1)], { id: 2 }),
+    ],
     ['no ack id', event(['agent:event', plainEnvelope(3)])],
     ['another namespace', event(['agent:event', plainEnvelope(4)], { nsp: '/admin', id: 12 })],
     [
