@@ -94,6 +94,19 @@ describe('EnvelopeJsonWriter', () => {
     }
   });
 
+  it('writes each run’s own header when the events of several runs interleave', () => {
+    const writer = new EnvelopeJsonWriter();
+    const runs = [
+      { threadId: 'thread-a', runId: 'run-a' },
+      { threadId: 'thread-b', runId: 'run-b' },
+      { threadId: 'thread-c', runId: 'run-a' }, // a run id seen before, on another thread
+    ];
+    for (let seq = 1; seq <= 9; seq++) {
+      const envelope = withSeq(unsequenced(TOOL_RESULT, runs[seq % runs.length]), seq);
+      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+    }
+  });
+
   it('stays right past the number of runs it keeps, and keeps no more than that', () => {
     const writer = new EnvelopeJsonWriter(3);
     for (let run = 0; run < 10; run++) {

@@ -27,6 +27,7 @@ export const ENVELOPE_HEADS_KEPT = 4096;
 interface EnvelopeHead {
   readonly v: number;
   readonly threadId: string;
+  readonly runId: string;
   /** `{"v":1,"threadId":"…","runId":"…","seq":`, quoted by JSON.stringify. */
   readonly text: string;
 }
@@ -71,6 +72,7 @@ export class EnvelopeJsonWriter {
    */
   private lastEnvelope: WritableEnvelope | undefined;
   private lastText = '';
+  private lastHead: EnvelopeHead | undefined;
 
   constructor(private readonly headsKept = ENVELOPE_HEADS_KEPT) {}
 
@@ -116,12 +118,21 @@ export class EnvelopeJsonWriter {
     if (typeof runId !== 'string' || typeof threadId !== 'string' || !isJsonNumber(v)) {
       return undefined;
     }
+    // Events of one run mostly come in a row: the last head first, the map only on a change.
+    const last = this.lastHead;
+    if (last !== undefined && last.runId === runId && last.threadId === threadId && last.v === v) {
+      return last;
+    }
     const kept = this.heads.get(runId);
-    if (kept !== undefined && kept.threadId === threadId && kept.v === v) return kept;
+    if (kept !== undefined && kept.threadId === threadId && kept.v === v) {
+      this.lastHead = kept;
+      return kept;
+    }
     if (this.heads.size >= this.headsKept) this.heads.clear();
     const text = `{"v":${v},"threadId":${JSON.stringify(threadId)},"runId":${JSON.stringify(runId)},"seq":`;
-    const head: EnvelopeHead = { v, threadId, text };
+    const head: EnvelopeHead = { v, threadId, runId, text };
     this.heads.set(runId, head);
+    this.lastHead = head;
     return head;
   }
 }
