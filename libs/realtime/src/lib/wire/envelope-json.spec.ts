@@ -107,6 +107,30 @@ describe('EnvelopeJsonWriter', () => {
     }
   });
 
+  it('forgets a run’s header at its terminal event, and still writes the run right after', () => {
+    const writer = new EnvelopeJsonWriter();
+    const events = [
+      withSeq(unsequenced(TOOL_RESULT, { runId: 'run-a' }), 1),
+      withSeq(unsequenced(TOOL_RESULT, { runId: 'run-b' }), 2),
+      {
+        ...withSeq(unsequenced({ output: { text: '14' } }, { runId: 'run-a' }), 3),
+        type: 'agent_completed',
+      },
+    ];
+    for (const envelope of events.slice(0, 2)) writer.write(envelope);
+    expect(writer.keptRuns).toBe(2);
+    expect(writer.write(events[2])).toBe(JSON.stringify(events[2]));
+    expect(writer.keptRuns).toBe(1);
+    const error = {
+      ...withSeq(unsequenced({ code: 'timeout' }, { runId: 'run-b' }), 4),
+      type: 'agent_error',
+    };
+    expect(writer.write(error)).toBe(JSON.stringify(error));
+    expect(writer.keptRuns).toBe(0);
+    // A resend of the terminal event (or a late event) quotes the header again, rightly.
+    expect(writer.write({ ...events[2] })).toBe(JSON.stringify(events[2]));
+  });
+
   it('stays right past the number of runs it keeps, and keeps no more than that', () => {
     const writer = new EnvelopeJsonWriter(3);
     for (let run = 0; run < 10; run++) {

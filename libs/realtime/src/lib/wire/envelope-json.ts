@@ -1,4 +1,4 @@
-import { AGENT_EVENT_TYPES } from '@agent-gateway/events';
+import { AGENT_EVENT_TYPES, isTerminalEventType } from '@agent-gateway/events';
 import type { EveryEnvelopeKey } from '../event-log/with-seq';
 import type { PLAIN_PAYLOAD } from './proven-plain';
 
@@ -21,7 +21,10 @@ type WrittenKey =
 const EVERY_KEY_IS_WRITTEN: Record<Exclude<EveryEnvelopeKey, WrittenKey>, never> = {};
 void EVERY_KEY_IS_WRITTEN;
 
-/** How many runs' quoted ids are kept; past it the cache starts over (it is only a cache). */
+/**
+ * How many runs' quoted ids are kept at most; past it the cache starts over (it is only a cache).
+ * A run's head is dropped at its terminal event, so this bounds only runs that never end here.
+ */
 export const ENVELOPE_HEADS_KEPT = 4096;
 
 interface EnvelopeHead {
@@ -45,8 +48,17 @@ interface WritableEnvelope {
   readonly ephemeral?: unknown;
 }
 
-const QUOTED_TYPES: ReadonlyMap<string, string> = new Map(
-  AGENT_EVENT_TYPES.map((type) => [type, JSON.stringify(type)]),
+interface KnownType {
+  readonly quoted: string;
+  /** The run's last event (`agent_completed`, `agent_error`). */
+  readonly terminal: boolean;
+}
+
+const KNOWN_TYPES: ReadonlyMap<string, KnownType> = new Map(
+  AGENT_EVENT_TYPES.map((type) => [
+    type,
+    { quoted: JSON.stringify(type), terminal: isTerminalEventType(type) },
+  ]),
 );
 
 /**
@@ -107,9 +119,18 @@ export class EnvelopeJsonWriter {
     if (head === undefined) return undefined;
     const payload = JSON.stringify(envelope.payload) as string | undefined;
     if (payload === undefined) return undefined;
-    const quotedType = QUOTED_TYPES.get(type) ?? JSON.stringify(type);
+    const known = KNOWN_TYPES.get(type);
+    const quotedType = known?.quoted ?? JSON.stringify(type);
     const tail = ephemeral === true ? ',"ephemeral":true}' : '}';
+    // The run's last event: its head would only take room. Other sockets sent the same envelope
+    // find its text in `lastEnvelope`; a later resend quotes the header again.
+    if (known?.terminal === true) this.forget(head);
     return `${head.text}${seq},"type":${quotedType},"ts":${ts},"payload":${payload}${tail}`;
+  }
+
+  private forget(head: EnvelopeHead): void {
+    if (this.heads.get(head.runId) === head) this.heads.delete(head.runId);
+    if (this.lastHead === head) this.lastHead = undefined;
   }
 
   /** The run's quoted header, made on its first event and checked against every later one. */
