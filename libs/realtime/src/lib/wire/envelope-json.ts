@@ -23,9 +23,11 @@ void EVERY_KEY_IS_WRITTEN;
 
 /**
  * How many runs' quoted ids are kept at most; past it the cache starts over (it is only a cache).
- * A run's head is dropped at its terminal event, so this bounds only runs that never end here.
+ * A run's head is dropped at its terminal event, so this bounds the runs whose end this process
+ * never wrote (their followers left first): about 250 bytes each. Ten processes at the default
+ * `MAX_CONCURRENT_RUNS` (100) stream fewer runs than this at once.
  */
-export const ENVELOPE_HEADS_KEPT = 4096;
+export const ENVELOPE_HEADS_KEPT = 1024;
 
 interface EnvelopeHead {
   readonly v: number;
