@@ -17,10 +17,29 @@ const EVENTS = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const BYTES = 100;
 
-/** Resolves when `socket` has received (and acknowledged) `count` distinct durable seqs of a thread. */
+/**
+ * Resolves when `socket` has received (and acknowledged) `count` distinct durable seqs of a
+ * thread; rejects if the socket is disconnected first, rather than waiting for ever. The gateway
+ * cuts off a client more than `maxOutboxEvents` (10 000) events behind (`outbox_full`), and this
+ * benchmark's bare client does not resume as the SDK would: a flood far larger than that can end so.
+ */
 function receiveAll(socket: Socket, count: number): Promise<void> {
   const seen = new Set<number>();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      socket.off('agent:event');
+      socket.off('agent:events');
+      socket.off('disconnect', onDisconnect);
+    };
+    const onDisconnect = (reason: string): void => {
+      stop();
+      reject(
+        new Error(
+          `disconnected (${reason}) after ${seen.size} of ${count} events: a client this far ` +
+            'behind is cut off (outbox_full) and this benchmark does not resume; send fewer events',
+        ),
+      );
+    };
     const receive = (
       envelopes: Array<{ seq: number; ephemeral?: boolean }>,
       ack?: () => void,
@@ -28,11 +47,11 @@ function receiveAll(socket: Socket, count: number): Promise<void> {
       ack?.();
       for (const envelope of envelopes) if (!envelope.ephemeral) seen.add(envelope.seq);
       if (seen.size >= count) {
-        socket.off('agent:event');
-        socket.off('agent:events');
+        stop();
         resolve();
       }
     };
+    socket.on('disconnect', onDisconnect);
     socket.on('agent:event', (envelope: { seq: number }, ack?: () => void) =>
       receive([envelope], ack),
     );
