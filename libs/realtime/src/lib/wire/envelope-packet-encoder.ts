@@ -37,12 +37,13 @@ export class EnvelopePacketEncoder extends Encoder {
 
   /** socket.io-parser's text form of a packet without attachments (its `encodeAsString`). */
   private encodePlainEvent(packet: Packet): string {
-    let text = String(PacketType.EVENT);
-    if (packet.nsp && packet.nsp !== '/') text += `${packet.nsp},`;
-    if (packet.id !== undefined && packet.id !== null) text += String(packet.id);
-    const [name, body] = packet.data as [string, object];
+    // Indexed, not destructured: array destructuring goes through the iterator protocol.
+    const data = packet.data as [string, object];
+    const name = data[0];
     const quotedName = QUOTED_EVENT_NAMES.get(name) ?? JSON.stringify(name);
-    return `${text}[${quotedName},${this.bodyJson(body)}]`;
+    const namespace = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
+    const id: number | string = packet.id ?? '';
+    return `${PacketType.EVENT}${namespace}${id}[${quotedName},${this.bodyJson(data[1])}]`;
   }
 
   private bodyJson(body: object): string {
