@@ -44,6 +44,74 @@ describe('EnvelopeJsonWriter', () => {
     }
   });
 
+  describe('flat payloads (text, tokens, errors), written without JSON.stringify', () => {
+    const flatTypes = [
+      'agent_started',
+      'agent_thinking',
+      'agent_progress',
+      'agent_error',
+      'agent_completed',
+    ] as const;
+    const payloads: unknown[] = [
+      { text: 'Let me work through this step by step. '.repeat(6) },
+      { delta: 'token ' },
+      { delta: '' },
+      { text: 'quote " backslash \\ newline \n tab \t nul \u0000 unit \u001f del \u007f' },
+      { text: 'separators \u2028 \u2029, é, 😀 (a pair), a lone \ud800 and \udfff' },
+      { 'key "quoted"': 'v', 'key\nline': 'w' },
+      { code: 'timeout', message: 'took too long', retryAfterMs: 1500 },
+      { n: 0, m: -0, small: 1.5e-7, big: 1e21, neg: -3 },
+      { yes: true, no: false, none: null },
+      { '2': 'two', '1': 'one', b: 'b', a: 'a' },
+      { a: 1, b: 2, c: 3, d: 4, e: 5 },
+      { output: { text: '14' }, durationMs: 3 },
+      { output: '14', durationMs: 3 },
+      { list: [1, 2] },
+      ['an', 'array'],
+      'a string payload',
+      null,
+      {},
+    ];
+    it.each(flatTypes)('writes what JSON.stringify writes: %s', (type) => {
+      const writer = new EnvelopeJsonWriter();
+      for (const payload of payloads) {
+        const envelope = { ...withSeq(unsequenced(payload), 5), type };
+        expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+      }
+    });
+
+    it('writes what JSON.stringify writes for a thousand random texts and keys', () => {
+      const pool = [
+        'a',
+        'Z',
+        ' ',
+        '"',
+        '\\',
+        '\n',
+        '\u0000',
+        '\u001f',
+        '\u007f',
+        'é',
+        '\u2028',
+        '😀',
+        '\ud83d',
+        '\ude00',
+        '{',
+        '}',
+      ];
+      let seed = 42;
+      const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+      const text = (): string =>
+        Array.from({ length: next() % 12 }, () => pool[next() % pool.length]).join('');
+      const writer = new EnvelopeJsonWriter();
+      for (let round = 0; round < 1000; round++) {
+        const envelope = withSeq(unsequenced({ [text()]: text(), [text()]: text() }), round);
+        const thinking = { ...envelope, type: 'agent_thinking' };
+        expect(writer.write(thinking)).toBe(JSON.stringify(thinking));
+      }
+    });
+  });
+
   it('writes the same JSON for an envelope decoded from the Redis log, whose keys come in another order', () => {
     const writer = new EnvelopeJsonWriter();
     const decoded = decodeSequenced(encodeSequenced(withSeq(unsequenced(TOOL_RESULT), 7)));
