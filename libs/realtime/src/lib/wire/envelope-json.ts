@@ -83,6 +83,7 @@ const FLAT_RECORD_MAX_KEYS = 4;
  * JSON text between quotes. A string that matches (a pair of surrogates too, rare enough) is
  * left to `JSON.stringify`.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
