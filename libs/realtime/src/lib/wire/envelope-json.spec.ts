@@ -19,6 +19,11 @@ function unsequenced(
   } as UnsequencedEnvelope;
 }
 
+/** The writer's text is exactly `JSON.stringify`'s, byte for byte. */
+function expectWrittenAsJsonDoes(writer: EnvelopeJsonWriter, envelope: object): void {
+  expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+}
+
 const TOOL_RESULT = {
   tool: 'calculator',
   callId: 'call-7f3a',
@@ -40,7 +45,7 @@ describe('EnvelopeJsonWriter', () => {
       withSeq(unsequenced(null), 46),
     ];
     for (const envelope of envelopes) {
-      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+      expectWrittenAsJsonDoes(writer, envelope);
     }
   });
 
@@ -76,7 +81,7 @@ describe('EnvelopeJsonWriter', () => {
       const writer = new EnvelopeJsonWriter();
       for (const payload of payloads) {
         const envelope = { ...withSeq(unsequenced(payload), 5), type };
-        expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+        expectWrittenAsJsonDoes(writer, envelope);
       }
     });
 
@@ -107,7 +112,7 @@ describe('EnvelopeJsonWriter', () => {
       for (let round = 0; round < 1000; round++) {
         const envelope = withSeq(unsequenced({ [text()]: text(), [text()]: text() }), round);
         const thinking = { ...envelope, type: 'agent_thinking' };
-        expect(writer.write(thinking)).toBe(JSON.stringify(thinking));
+        expectWrittenAsJsonDoes(writer, thinking);
       }
     });
   });
@@ -126,19 +131,19 @@ describe('EnvelopeJsonWriter', () => {
       ...withSeq(unsequenced(TOOL_RESULT, { threadId: 't"1\\', runId: 'r\u00e9\n' }), 1),
       type: 'custom "type"',
     };
-    expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+    expectWrittenAsJsonDoes(writer, envelope);
   });
 
   it('never writes a run’s kept header onto an envelope whose thread or version differ', () => {
     const writer = new EnvelopeJsonWriter();
     const first = withSeq(unsequenced(TOOL_RESULT), 1);
-    expect(writer.write(first)).toBe(JSON.stringify(first));
+    expectWrittenAsJsonDoes(writer, first);
     // Same run id, another thread (a copy someone changed): the kept header must not be reused.
     const otherThread = { ...first, threadId: 'thread-2' };
-    expect(writer.write(otherThread)).toBe(JSON.stringify(otherThread));
+    expectWrittenAsJsonDoes(writer, otherThread);
     const otherVersion = { ...first, v: 2 };
-    expect(writer.write(otherVersion)).toBe(JSON.stringify(otherVersion));
-    expect(writer.write(first)).toBe(JSON.stringify(first));
+    expectWrittenAsJsonDoes(writer, otherVersion);
+    expectWrittenAsJsonDoes(writer, first);
   });
 
   it('stringifies an envelope going to many sockets once, and writes the next one afresh', () => {
@@ -171,7 +176,7 @@ describe('EnvelopeJsonWriter', () => {
     ];
     for (let seq = 1; seq <= 9; seq++) {
       const envelope = withSeq(unsequenced(TOOL_RESULT, runs[seq % runs.length]), seq);
-      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+      expectWrittenAsJsonDoes(writer, envelope);
     }
   });
 
@@ -187,13 +192,13 @@ describe('EnvelopeJsonWriter', () => {
     ];
     for (const envelope of events.slice(0, 2)) writer.write(envelope);
     expect(writer.keptRuns).toBe(2);
-    expect(writer.write(events[2])).toBe(JSON.stringify(events[2]));
+    expectWrittenAsJsonDoes(writer, events[2]);
     expect(writer.keptRuns).toBe(1);
     const error = {
       ...withSeq(unsequenced({ code: 'timeout' }, { runId: 'run-b' }), 4),
       type: 'agent_error',
     };
-    expect(writer.write(error)).toBe(JSON.stringify(error));
+    expectWrittenAsJsonDoes(writer, error);
     expect(writer.keptRuns).toBe(0);
     // A resend of the terminal event (or a late event) quotes the header again, rightly.
     expect(writer.write({ ...events[2] })).toBe(JSON.stringify(events[2]));
@@ -203,7 +208,7 @@ describe('EnvelopeJsonWriter', () => {
     const writer = new EnvelopeJsonWriter(3);
     for (let run = 0; run < 10; run++) {
       const envelope = withSeq(unsequenced(TOOL_RESULT, { runId: `run-${run}` }), run);
-      expect(writer.write(envelope)).toBe(JSON.stringify(envelope));
+      expectWrittenAsJsonDoes(writer, envelope);
       expect(writer.keptRuns).toBeLessThanOrEqual(3);
     }
   });

@@ -3,7 +3,7 @@ import type { EveryEnvelopeKey } from '../event-log/with-seq';
 import type { PLAIN_PAYLOAD } from './proven-plain';
 
 /**
- * The fields `writeEnvelopeJson` writes, in the order it writes them (the order `withSeq` builds
+ * The fields `EnvelopeJsonWriter` writes, in the order it writes them (the order `withSeq` builds
  * them in, so the text is byte for byte what `JSON.stringify` makes of such an envelope). The
  * check below fails to compile when the contract gains a field this writer does not know.
  */
@@ -79,20 +79,20 @@ const FLAT_RECORD_MAX_KEYS = 4;
 
 /**
  * What `JSON.stringify` escapes in a string (a quote, a backslash, control characters, lone
- * surrogates), and a surrogate of a pair too, so that every string this does not match is its own
- * JSON text between quotes. A string that matches (a pair of surrogates too, rare enough) is
- * left to `JSON.stringify`.
+ * surrogates), and paired surrogates too (rare, and cheaper to leave than to tell apart): a string
+ * this does not match is its own JSON text between quotes; one it matches goes to `JSON.stringify`.
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
  * Writes the JSON text of an envelope whose payload is proven plain JSON, for less than
- * `JSON.stringify` of the whole envelope costs. Most of that cost is the header, not the payload:
- * quoting the same thread and run ids and key names for every event of a run. Here the header's
- * fixed part is quoted once per run and kept (`ENVELOPE_HEADS_KEPT` runs), the type comes from a
- * table, the numbers are written as JSON writes them, and only the payload goes through
- * `JSON.stringify` (docs/BENCHMARKS.md, "Small events").
+ * `JSON.stringify` of the whole envelope costs. Much of that cost is the header: quoting the same
+ * thread and run ids and key names for every event of a run. Here the header's fixed part is
+ * quoted once per run and kept until the run's terminal event (`ENVELOPE_HEADS_KEPT` runs at
+ * most), the type comes from a table, the numbers are written as JSON writes them, a flat payload
+ * is written by hand (`flatRecordJson`) and any other goes through `JSON.stringify`
+ * (docs/BENCHMARKS.md, "Small events").
  *
  * Returns `undefined` for anything it cannot vouch for (a field that is not what the contract
  * says, a binary payload); the caller then uses `JSON.stringify`, so nothing is ever written
@@ -168,11 +168,9 @@ export class EnvelopeJsonWriter {
     }
     // Events of one run mostly come in a row: the last head first, the map only on a change.
     const last = this.lastHead;
-    if (last !== undefined && last.runId === runId && last.threadId === threadId && last.v === v) {
-      return last;
-    }
+    if (last !== undefined && last.runId === runId && fits(last, threadId, v)) return last;
     const kept = this.heads.get(runId);
-    if (kept !== undefined && kept.threadId === threadId && kept.v === v) {
+    if (kept !== undefined && fits(kept, threadId, v)) {
       this.lastHead = kept;
       return kept;
     }
@@ -183,6 +181,11 @@ export class EnvelopeJsonWriter {
     this.lastHead = head;
     return head;
   }
+}
+
+/** A kept head serves an envelope of its run only if thread and version are the head's too. */
+function fits(head: EnvelopeHead, threadId: string, v: number): boolean {
+  return head.threadId === threadId && head.v === v;
 }
 
 /**
@@ -213,7 +216,7 @@ function flatValueJson(value: unknown): string | undefined {
     case 'string':
       return quoted(value);
     case 'number':
-      return Number.isFinite(value) ? `${value}` : undefined;
+      return isJsonNumber(value) ? `${value}` : undefined;
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':

@@ -29,6 +29,15 @@ function binaryEnvelope(seq: number) {
   return { ...header(seq), payload: Buffer.from('{"big":true}'), payloadEncoding: 'json' as const };
 }
 
+/** What socket.io's own decoder makes of an encoder's output, on the other side. */
+function decodeAll(parts: string[]): Packet[] {
+  const decoded: Packet[] = [];
+  const decoder = new Decoder();
+  decoder.on('decoded', (packet: Packet) => decoded.push(packet));
+  for (const part of parts) decoder.add(part);
+  return decoded;
+}
+
 function event(data: unknown[], extra: Partial<Packet> = {}): Packet {
   return { type: PacketType.EVENT, nsp: '/', data, ...extra };
 }
@@ -68,10 +77,7 @@ describe('EnvelopePacketEncoder', () => {
 
   it('decodes, on the other side, to the envelope that was sent', () => {
     const envelope = plainEnvelope(9);
-    const decoded: Packet[] = [];
-    const decoder = new Decoder();
-    decoder.on('decoded', (packet: Packet) => decoded.push(packet));
-    for (const part of ours.encode(event(['agent:event', envelope], { id: 3 }))) decoder.add(part);
+    const decoded = decodeAll(ours.encode(event(['agent:event', envelope], { id: 3 })));
     expect(decoded).toEqual([
       {
         type: PacketType.EVENT,
@@ -84,12 +90,7 @@ describe('EnvelopePacketEncoder', () => {
 
   it('decodes an envelope read back from the Redis log (keys in another order) to the same envelope', () => {
     const envelope = decodeSequenced(encodeSequenced(plainEnvelope(11) as EventEnvelope));
-    const decoded: Packet[] = [];
-    const decoder = new Decoder();
-    decoder.on('decoded', (packet: Packet) => decoded.push(packet));
-    for (const part of ours.encode(event(['agent:events', [envelope]], { id: 4 }))) {
-      decoder.add(part);
-    }
+    const decoded = decodeAll(ours.encode(event(['agent:events', [envelope]], { id: 4 })));
     expect(decoded[0]?.data).toEqual(['agent:events', [JSON.parse(JSON.stringify(envelope))]]);
   });
 
