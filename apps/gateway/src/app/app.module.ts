@@ -30,6 +30,7 @@ export class AppModule {
           timeoutMs: config.SERIALIZATION_TIMEOUT_MS,
           maxEventBytes: config.MAX_EVENT_BYTES,
           workerThreadNice: config.SERIALIZATION_WORKER_NICE,
+          sharedResultBytes: config.SERIALIZATION_SHARED_RESULT_BYTES,
           ...(config.SERIALIZATION_POOL_SIZE > 0
             ? { poolSize: config.SERIALIZATION_POOL_SIZE }
             : {}),

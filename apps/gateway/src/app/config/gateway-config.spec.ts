@@ -27,6 +27,7 @@ describe('loadGatewayConfig', () => {
       REDIS_TIMEOUT_MS: 2000,
       FILE_TIMEOUT_MS: 5000,
       SERIALIZATION_TIMEOUT_MS: 1000,
+      SERIALIZATION_SHARED_RESULT_BYTES: 268_435_456,
       SEND_TIMEOUT_MS: 5000,
       ENABLE_LOADTEST_AGENT: false,
       devAuth: true,
@@ -40,6 +41,11 @@ describe('loadGatewayConfig', () => {
     ['MAX_CONNECTIONS_PER_USER', '0', 'MAX_CONNECTIONS_PER_USER must be a whole number from 1'],
     ['AGENT_TIMEOUT_MS', '1.5', 'AGENT_TIMEOUT_MS must be a whole number from 1'],
     ['SEND_TIMEOUT_MS', '-5', 'SEND_TIMEOUT_MS must be a whole number from 1'],
+    [
+      'SERIALIZATION_SHARED_RESULT_BYTES',
+      '-1',
+      'SERIALIZATION_SHARED_RESULT_BYTES must be a whole number from 0',
+    ],
     [
       'ENABLE_LOADTEST_AGENT',
       'yes',

@@ -1,6 +1,7 @@
 import {
   DEFAULT_INLINE_THRESHOLD_BYTES,
   DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_SHARED_RESULT_BYTES,
   DEFAULT_TIMEOUT_MS,
   resolveSerializationOptions,
 } from './serialization-options';
@@ -16,6 +17,17 @@ describe('resolveSerializationOptions', () => {
     expect(DEFAULT_TIMEOUT_MS).toBe(1000);
     expect(DEFAULT_MAX_EVENT_BYTES).toBe(8 * 1024 * 1024);
     expect(options.poolSize).toBeGreaterThanOrEqual(1);
+    expect(options.sharedResultBytes).toBe(DEFAULT_SHARED_RESULT_BYTES);
+  });
+
+  it('takes sharedResultBytes 0 (always transfer) and refuses a negative or fractional one', () => {
+    expect(resolveSerializationOptions({ sharedResultBytes: 0 }).sharedResultBytes).toBe(0);
+    expect(() => resolveSerializationOptions({ sharedResultBytes: -1 })).toThrow(
+      /sharedResultBytes must be a whole number of bytes, 0 or more \(got -1\)/,
+    );
+    expect(() => resolveSerializationOptions({ sharedResultBytes: 0.5 })).toThrow(
+      /sharedResultBytes/,
+    );
   });
 
   it('refuses non-positive or fractional options, naming the option', () => {

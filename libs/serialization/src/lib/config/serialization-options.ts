@@ -30,6 +30,12 @@ export interface SerializationOptions {
    * state never keeps the event loop waiting for a core. 0 leaves it alone. Linux only.
    */
   workerThreadNice?: number;
+  /**
+   * Bytes of worker results the main thread may hold as shared memory, which V8 does not count
+   * and so never collects for (see `SharedResultBudget`); past it, results are transferred,
+   * counted as usual. 0: always transferred.
+   */
+  sharedResultBytes?: number;
 }
 
 export type ResolvedSerializationOptions = Required<Omit<SerializationOptions, 'workerFilename'>> &
@@ -58,6 +64,11 @@ export const DEFAULT_SLICE_MS = 2;
 export const DEFAULT_HEALTH_PROBE_MS = 5000;
 /** A library leaves thread priorities alone unless asked; the gateway asks (10). */
 export const DEFAULT_WORKER_THREAD_NICE = 0;
+/**
+ * Room for a dozen 20 MB states in flight or kept for replay, before results are counted again.
+ * What it costs at most: this much memory the gateway has finished with, not yet reclaimed.
+ */
+export const DEFAULT_SHARED_RESULT_BYTES = 256 * 1024 * 1024;
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -82,6 +93,7 @@ export function resolveSerializationOptions(
     sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
     healthProbeMs: options.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS,
     workerThreadNice: options.workerThreadNice ?? DEFAULT_WORKER_THREAD_NICE,
+    sharedResultBytes: options.sharedResultBytes ?? DEFAULT_SHARED_RESULT_BYTES,
     workerFilename: options.workerFilename,
   };
   requirePositiveInteger('poolSize', resolved.poolSize);
@@ -98,6 +110,13 @@ export function resolveSerializationOptions(
     throw new Error(
       `Serialization option workerThreadNice must be a whole number from 0 to ${MAX_NICE} ` +
         `(got ${String(nice)}); 0 leaves thread priorities alone.`,
+    );
+  }
+  const shared = resolved.sharedResultBytes;
+  if (!Number.isSafeInteger(shared) || shared < 0) {
+    throw new Error(
+      `Serialization option sharedResultBytes must be a whole number of bytes, 0 or more ` +
+        `(got ${String(shared)}); 0 hands every worker result over as a transferred buffer.`,
     );
   }
   if (resolved.inlineThresholdBytes > resolved.maxEventBytes) {

@@ -9,7 +9,12 @@ export interface PoolProbe {
   queueDepth(): number;
   utilization(): number;
   threads(): number;
+  /** Bytes of worker results held as shared memory (`SharedResultBudget`). */
+  sharedResultBytes(): number;
 }
+
+/** How a worker's bytes reached the main thread; see `SharedResultBudget`. */
+export type ResultHandover = 'shared' | 'transferred';
 
 const PATHS: readonly SerializationPath[] = ['inline', 'worker', 'sliced'];
 /** The paths observed on every call; inline durations are sampled (`InlineSamples`). */
@@ -37,6 +42,7 @@ export class SerializationMetrics implements OnModuleDestroy {
   private readonly truncated: Counter<'reason'>;
   private readonly workerCrashes: Counter;
   private readonly payloads: Counter<'path'>;
+  private readonly workerResults: Counter<'handover'>;
   private probe: PoolProbe | undefined;
 
   constructor(registry: Registry) {
@@ -108,6 +114,18 @@ export class SerializationMetrics implements OnModuleDestroy {
           this.labels('inline').inc(count);
         },
       });
+    this.workerResults =
+      existing('agent_gateway_serialization_worker_results_total') ??
+      new Counter({
+        name: 'agent_gateway_serialization_worker_results_total',
+        help:
+          'Worker results handed to the main thread, by handover: shared memory (uncounted by ' +
+          'V8) or a transferred buffer (counted; used past SERIALIZATION_SHARED_RESULT_BYTES).',
+        labelNames: ['handover'],
+        registers: [registry],
+      });
+    this.workerResults.labels('shared');
+    this.workerResults.labels('transferred');
     for (const path of PATHS) {
       this.timeouts.labels(path);
       this.payloads.labels(path);
@@ -143,6 +161,18 @@ export class SerializationMetrics implements OnModuleDestroy {
         },
       });
     }
+    if (!existing('agent_gateway_serialization_shared_result_bytes')) {
+      new Gauge({
+        name: 'agent_gateway_serialization_shared_result_bytes',
+        help:
+          'Bytes of worker results the main thread holds as shared memory, until the collector ' +
+          'reclaims them; past SERIALIZATION_SHARED_RESULT_BYTES results are transferred.',
+        registers: [registry],
+        collect() {
+          this.set(probe()?.sharedResultBytes() ?? 0);
+        },
+      });
+    }
   }
 
   watchPool(probe: PoolProbe): void {
@@ -173,5 +203,9 @@ export class SerializationMetrics implements OnModuleDestroy {
 
   countWorkerCrash(): void {
     this.workerCrashes.inc();
+  }
+
+  countWorkerResult(handover: ResultHandover): void {
+    this.workerResults.labels(handover).inc();
   }
 }

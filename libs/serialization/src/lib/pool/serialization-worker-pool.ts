@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
+import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { Piscina } from 'piscina';
 import {
   SERIALIZATION_OPTIONS,
@@ -14,6 +15,7 @@ import {
 } from '../config/serialization-options';
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import { abortedOutcome, type PoolOutcome } from './pool-outcome';
+import { SharedResultBudget } from './shared-result-budget';
 import { resolveWorkerLaunch, toAbsolutePaths } from '../worker/worker-launch';
 import type { SerializeTask, SerializeTaskResult, WorkerSettings } from '../worker/worker-settings';
 
@@ -31,11 +33,13 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   private lastSuccessAt = 0;
   private probing = false;
   private readonly probeTimer: NodeJS.Timeout;
+  private readonly sharedResults: SharedResultBudget;
 
   constructor(
     @Inject(SERIALIZATION_OPTIONS) private readonly options: ResolvedSerializationOptions,
     private readonly metrics: SerializationMetrics,
   ) {
+    this.sharedResults = new SharedResultBudget(options.sharedResultBytes);
     const launch = resolveWorkerLaunch(options.workerFilename);
     const workerData: WorkerSettings = {
       maxDepth: options.maxDepth,
@@ -69,6 +73,7 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
       queueDepth: () => this.piscina.queueSize,
       utilization: () => this.piscina.utilization,
       threads: () => this.piscina.threads.length,
+      sharedResultBytes: () => this.sharedResults.bytesHeld,
     });
   }
 
@@ -99,7 +104,8 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
         return { kind: 'truncated', reason: 'overloaded' };
       }
       try {
-        const outcome = toOutcome(await this.piscina.run({ value }, { signal }));
+        const task: SerializeTask = { value, shared: this.sharedResults.allowsShared() };
+        const outcome = this.toOutcome(await this.piscina.run(task, { signal }));
         this.succeeded();
         return outcome;
       } catch (error: unknown) {
@@ -134,6 +140,22 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     return this.closed;
   }
 
+  private toOutcome(result: SerializeTaskResult): PoolOutcome {
+    // Realm-blind checks: a message from a worker is built in the thread's main context, which
+    // need not be the caller's (a vm context, as under Jest).
+    if (isSharedArrayBuffer(result)) {
+      this.metrics.countWorkerResult('shared');
+      return { kind: 'bytes', bytes: this.sharedResults.adopt(result) };
+    }
+    if (isArrayBuffer(result)) {
+      this.metrics.countWorkerResult('transferred');
+      return { kind: 'bytes', bytes: Buffer.from(result) };
+    }
+    return result.originalBytes === undefined
+      ? { kind: 'truncated', reason: result.reason }
+      : { kind: 'truncated', reason: result.reason, originalBytes: result.originalBytes };
+  }
+
   private succeeded(): void {
     this.canRunTasks = true;
     this.lastSuccessAt = performance.now();
@@ -155,13 +177,6 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
       this.probing = false;
     }
   }
-}
-
-function toOutcome(result: SerializeTaskResult): PoolOutcome {
-  if (result instanceof ArrayBuffer) return { kind: 'bytes', bytes: Buffer.from(result) };
-  return result.originalBytes === undefined
-    ? { kind: 'truncated', reason: result.reason }
-    : { kind: 'truncated', reason: result.reason, originalBytes: result.originalBytes };
 }
 
 function isQueueFull(error: unknown): boolean {

@@ -18,7 +18,6 @@ const convertOptions: SafeJsonOptions = {
   maxStringChars: settings.maxStringChars,
   resolveDeferred: buildDeferred,
 };
-const encoder = new TextEncoder();
 
 // Serializing is background work: a worker lowers its own thread (replacements too), so that
 // building and encoding a large state never keeps the event loop waiting for a core.
@@ -33,13 +32,21 @@ for (const file of settings.recipeModules) load(file);
 export default function serializeInWorker(task: SerializeTask): SerializeTaskResult {
   try {
     const json = JSON.stringify(toSafeJson(task.value, convertOptions));
-    // TextEncoder gives the result its own ArrayBuffer; Buffer.from may share a pooled one,
-    // which must never be transferred.
-    const bytes = encoder.encode(json);
-    if (bytes.byteLength > settings.maxEventBytes) {
-      return truncatedPayload('too_large', bytes.byteLength) as SerializeTaskResult;
+    // Measured before anything is allocated, so a payload over the limit costs no buffer.
+    const byteLength = Buffer.byteLength(json, 'utf8');
+    if (byteLength > settings.maxEventBytes) {
+      return truncatedPayload('too_large', byteLength) as SerializeTaskResult;
     }
-    return move(bytes.buffer) as ArrayBuffer;
+    // A buffer of its own, sized exactly (Buffer.alloc* may hand out a pooled one, which must
+    // never be shared or transferred); writing into it is as fast as TextEncoder.encode.
+    if (task.shared) {
+      const shared = new SharedArrayBuffer(byteLength);
+      Buffer.from(shared).write(json, 'utf8');
+      return shared;
+    }
+    const transferred = new ArrayBuffer(byteLength);
+    Buffer.from(transferred).write(json, 'utf8');
+    return move(transferred) as ArrayBuffer;
   } catch {
     // toSafeJson does not throw; running out of memory for a giant string can.
     return truncatedPayload('unserializable') as SerializeTaskResult;

@@ -14,8 +14,15 @@ export interface WorkerSettings {
 /** One task: JSON-safe data that may still hold `DeferredValue`s for the worker to build. */
 export interface SerializeTask {
   value: JsonValue;
+  /**
+   * Answer in a `SharedArrayBuffer` (counted by no isolate) rather than a transferred
+   * `ArrayBuffer`; see `SharedResultBudget`. Absent: transferred.
+   */
+  shared?: boolean;
 }
 
-/** The worker answers with the UTF-8 JSON (transferred, not copied) or why there is none. */
+/** The worker answers with the UTF-8 JSON (shared or transferred, never copied) or why there is none. */
 export type SerializeTaskResult =
-  ArrayBuffer | { truncated: true; reason: TruncationReason; originalBytes?: number };
+  | ArrayBuffer
+  | SharedArrayBuffer
+  | { truncated: true; reason: TruncationReason; originalBytes?: number };

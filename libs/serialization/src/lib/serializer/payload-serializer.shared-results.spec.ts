@@ -1,0 +1,149 @@
+import { deferredValue } from '@agent-gateway/events';
+import { setFlagsFromString } from 'node:v8';
+import { isSharedArrayBuffer } from 'node:util/types';
+import { runInNewContext } from 'node:vm';
+import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
+import type { SerializedPayload } from './serialized-payload';
+
+// A bound for a busy machine, where a worker compiling from TypeScript may take seconds to start.
+jest.setTimeout(30_000);
+
+const STATE_BYTES = 2_000_000;
+
+/** A state built in the worker, about STATE_BYTES of JSON. */
+function largeState(): unknown {
+  return { state: deferredValue('nested-state', { bytes: STATE_BYTES }) };
+}
+
+function bytesOf(result: SerializedPayload): Buffer {
+  if (result.encoding !== 'json-bytes')
+    throw new Error(`expected json-bytes, got ${result.encoding}`);
+  return result.bytes;
+}
+
+/** What V8 counts as this isolate's external memory: the figure its collections are started by. */
+function externalBytes(): number {
+  return process.memoryUsage().external;
+}
+
+async function metric(compiled: CompiledSerializer, name: string): Promise<number> {
+  const line = (await compiled.registry.metrics())
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`metric ${name} missing`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('PayloadSerializer: how worker results reach the main thread', () => {
+  describe('within sharedResultBytes', () => {
+    let compiled: CompiledSerializer;
+
+    beforeAll(async () => {
+      compiled = await compileSerializer({ poolSize: 1, timeoutMs: 5000 });
+    });
+
+    afterAll(() => compiled.moduleRef.close());
+
+    it('hands the bytes over in shared memory, which V8 does not count as external memory', async () => {
+      const before = externalBytes();
+      const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
+      const grown = externalBytes() - before;
+
+      expect(isSharedArrayBuffer(bytes.buffer)).toBe(true);
+      expect(bytes.length).toBeGreaterThan(STATE_BYTES * 0.9);
+      expect(JSON.parse(bytes.toString('utf8'))).toHaveProperty('state');
+      // A transferred buffer would have grown it by the whole result (the next spec shows it).
+      expect(grown).toBeLessThan(bytes.length / 4);
+      // At least this result (the warm-up's few bytes may still be held as well).
+      expect(
+        await metric(compiled, 'agent_gateway_serialization_shared_result_bytes'),
+      ).toBeGreaterThanOrEqual(bytes.length);
+      expect(
+        await metric(
+          compiled,
+          'agent_gateway_serialization_worker_results_total{handover="shared"}',
+        ),
+      ).toBeGreaterThanOrEqual(1);
+    });
+
+    it('stops counting a shared result once the collector has reclaimed it', async () => {
+      // The collector runs when V8 sees fit; expose it to make "reclaimed" happen now.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      let result: SerializedPayload | undefined = await compiled.serializer.serialize(largeState());
+      const held = await metric(compiled, 'agent_gateway_serialization_shared_result_bytes');
+      expect(held).toBeGreaterThanOrEqual(bytesOf(result).length);
+
+      result = undefined;
+      let after = held;
+      for (let attempt = 0; attempt < 50 && after >= held; attempt++) {
+        gc();
+        // FinalizationRegistry callbacks run in a task after the collection.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        after = await metric(compiled, 'agent_gateway_serialization_shared_result_bytes');
+      }
+      expect(result).toBeUndefined();
+      expect(after).toBeLessThan(held);
+    });
+  });
+
+  describe('past sharedResultBytes', () => {
+    let compiled: CompiledSerializer;
+
+    beforeAll(async () => {
+      compiled = await compileSerializer({
+        poolSize: 1,
+        timeoutMs: 5000,
+        sharedResultBytes: STATE_BYTES,
+      });
+    });
+
+    afterAll(() => compiled.moduleRef.close());
+
+    it('transfers results, counted by V8 again, once the shared ones held reach the limit', async () => {
+      const kept: Buffer[] = [];
+      const heldBefore: number[] = [];
+      const grown: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        heldBefore.push(await metric(compiled, 'agent_gateway_serialization_shared_result_bytes'));
+        const before = externalBytes();
+        kept.push(bytesOf(await compiled.serializer.serialize(largeState())));
+        grown.push(externalBytes() - before);
+      }
+
+      // Each result is shared exactly when the bytes held before it were under the limit. The
+      // first always is; by the third, two kept results of about the limit each are held.
+      const shared = kept.map((bytes) => isSharedArrayBuffer(bytes.buffer));
+      expect(shared).toEqual(heldBefore.map((held) => held < STATE_BYTES));
+      expect(shared[0]).toBe(true);
+      expect(shared[2]).toBe(false);
+      for (const [i, bytes] of kept.entries()) {
+        expect(JSON.parse(bytes.toString('utf8'))).toHaveProperty('state');
+        if (!shared[i]) expect(grown[i]).toBeGreaterThanOrEqual(bytes.length);
+      }
+      expect(
+        await metric(
+          compiled,
+          'agent_gateway_serialization_worker_results_total{handover="transferred"}',
+        ),
+      ).toBe(shared.filter((isShared) => !isShared).length);
+    });
+  });
+
+  describe('sharedResultBytes 0', () => {
+    it('transfers every result', async () => {
+      const compiled = await compileSerializer({
+        poolSize: 1,
+        timeoutMs: 5000,
+        sharedResultBytes: 0,
+      });
+      try {
+        const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
+        expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
+        expect(await metric(compiled, 'agent_gateway_serialization_shared_result_bytes')).toBe(0);
+      } finally {
+        await compiled.moduleRef.close();
+      }
+    });
+  });
+});
