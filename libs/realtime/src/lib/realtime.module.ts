@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { PayloadSerializer } from '@agent-gateway/serialization';
 import { ConnectionRegistry } from './connections/connection-registry.service';
 import { EVENT_LOG_STORE } from './event-log/event-log.store';
 import { InMemoryEventLogStore } from './event-log/in-memory-event-log.store';
@@ -25,7 +26,10 @@ function inProcessStores(options: RealtimeOptions): Provider[] {
   return [
     {
       provide: EVENT_LOG_STORE,
-      useFactory: () => new InMemoryEventLogStore(options.eventRetention, options.eventRetentionMs),
+      // The serializer is told what the log keeps for replay (see KeptPayloads).
+      useFactory: (serializer: PayloadSerializer) =>
+        new InMemoryEventLogStore(options.eventRetention, options.eventRetentionMs, serializer),
+      inject: [PayloadSerializer],
     },
     { provide: THREAD_EVENT_BUS, useFactory: () => new InProcessThreadEventBus() },
   ];

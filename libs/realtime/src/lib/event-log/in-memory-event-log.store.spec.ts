@@ -1,5 +1,5 @@
 import type { UnsequencedEnvelope } from './event-log.store';
-import { InMemoryEventLogStore } from './in-memory-event-log.store';
+import { InMemoryEventLogStore, type KeptPayloads } from './in-memory-event-log.store';
 
 function draft(threadId: string, ts: number, text = 'x'): UnsequencedEnvelope {
   return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, payload: { text } };
@@ -52,5 +52,30 @@ describe('InMemoryEventLogStore', () => {
     await expect(log.readAfter('t', 0, 100)).resolves.toEqual([]);
     const next = await log.append('t', draft('t', 5000));
     expect(next.seq).toBe(3);
+  });
+
+  it('tells which binary payloads it keeps for replay, and when it drops them', async () => {
+    const told: string[] = [];
+    const kept: KeptPayloads = {
+      retainResult: (bytes) => told.push(`retain ${Buffer.from(bytes).toString()}`),
+      releaseResult: (bytes) => told.push(`release ${Buffer.from(bytes).toString()}`),
+    };
+    const log = new InMemoryEventLogStore(1, 1000, kept);
+    const binary = (ts: number, json: string): UnsequencedEnvelope => ({
+      ...draft('t', ts),
+      payload: Buffer.from(json),
+      payloadEncoding: 'json',
+    });
+    await log.append('t', binary(0, '"old"'));
+    await log.append('t', draft('t', 0, 'plain'));
+    await log.append('t', binary(4500, '"new"'));
+    expect(told).toEqual(['retain "old"', 'retain "new"']);
+
+    // Retention 1 and a 1 s window: the two older events go, the recent one stays...
+    await expect(log.sweep(5000)).resolves.toBe(2);
+    expect(told).toEqual(['retain "old"', 'retain "new"', 'release "old"']);
+    // ...until the thread has been idle past the window.
+    await expect(log.sweep(9000)).resolves.toBe(1);
+    expect(told).toEqual(['retain "old"', 'retain "new"', 'release "old"', 'release "new"']);
   });
 });

@@ -2,6 +2,21 @@ import type { EventEnvelope } from '@agent-gateway/events';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
 import { withSeq } from './with-seq';
 
+/**
+ * Told which binary payloads the log keeps for replay and when it drops them: the serializer
+ * (`PayloadSerializer.retainResult`) does not count bytes kept on purpose against its limit of
+ * uncounted shared memory (libs/serialization/README.md, "Shared results").
+ */
+export interface KeptPayloads {
+  retainResult(bytes: Uint8Array): void;
+  releaseResult(bytes: Uint8Array): void;
+}
+
+const KEEPS_NOTHING: KeptPayloads = {
+  retainResult: () => undefined,
+  releaseResult: () => undefined,
+};
+
 interface ThreadLog {
   lastSeq: number;
   /** Retained events, oldest first, contiguous in `seq`. */
@@ -17,6 +32,7 @@ export class InMemoryEventLogStore implements EventLogStore {
   constructor(
     private readonly retention: number,
     private readonly retentionMs: number,
+    private readonly kept: KeptPayloads = KEEPS_NOTHING,
   ) {}
 
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
@@ -24,6 +40,8 @@ export class InMemoryEventLogStore implements EventLogStore {
     log.lastSeq += 1;
     const sequenced = withSeq(envelope, log.lastSeq);
     log.events.push(sequenced);
+    const bytes = binaryPayload(sequenced);
+    if (bytes !== undefined) this.kept.retainResult(bytes);
     return sequenced;
   }
 
@@ -49,7 +67,12 @@ export class InMemoryEventLogStore implements EventLogStore {
       // but keeps its last seq, so numbering never restarts and a resuming client sees no reuse.
       let drop = newest.ts < cutoff ? log.events.length : 0;
       while (drop < log.events.length - this.retention && log.events[drop].ts < cutoff) drop += 1;
-      if (drop > 0) log.events.splice(0, drop);
+      if (drop > 0) {
+        for (const event of log.events.splice(0, drop)) {
+          const bytes = binaryPayload(event);
+          if (bytes !== undefined) this.kept.releaseResult(bytes);
+        }
+      }
       dropped += drop;
       if (log.events.length === 0) {
         this.threads.delete(threadId);
@@ -68,4 +91,11 @@ export class InMemoryEventLogStore implements EventLogStore {
     }
     return log;
   }
+}
+
+function binaryPayload(envelope: EventEnvelope): Uint8Array | undefined {
+  // isView rather than instanceof: the bytes may come from another realm (a vm context).
+  return envelope.payloadEncoding === 'json' && ArrayBuffer.isView(envelope.payload)
+    ? (envelope.payload as Uint8Array)
+    : undefined;
 }

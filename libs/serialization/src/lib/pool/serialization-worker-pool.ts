@@ -123,6 +123,15 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     }
   }
 
+  /** See `SharedResultBudget.retain`: bytes kept for replay do not count against the limit. */
+  retainResult(bytes: Uint8Array): void {
+    this.sharedResults.retain(bytes);
+  }
+
+  releaseResult(bytes: Uint8Array): void {
+    this.sharedResults.release(bytes);
+  }
+
   onModuleDestroy(): Promise<void> {
     return this.close();
   }

@@ -1,3 +1,5 @@
+import { isSharedArrayBuffer } from 'node:util/types';
+
 /**
  * How many bytes of worker results the main thread holds as shared memory, against a limit.
  *
@@ -14,9 +16,15 @@
  * transferred again, counted as before; the collections that brings also free the shared ones.
  */
 export class SharedResultBudget {
-  private heldBytes = 0;
-  private readonly released = new FinalizationRegistry<number>((bytes) => {
-    this.heldBytes -= bytes;
+  /** Held and not retained: in flight, or finished and waiting for the collector. */
+  private unretainedBytes = 0;
+  private retainedBytes = 0;
+  private readonly adopted = new WeakSet<SharedArrayBuffer>();
+  private readonly retained = new WeakSet<SharedArrayBuffer>();
+  // A retained result is referenced by whoever retains it, so it is never reclaimed while
+  // retained: the bytes a reclaimed result frees are always unretained ones.
+  private readonly reclaimed = new FinalizationRegistry<number>((bytes) => {
+    this.unretainedBytes -= bytes;
   });
 
   /** `limitBytes` 0: every result is transferred. */
@@ -28,18 +36,43 @@ export class SharedResultBudget {
    * times `maxEventBytes`.
    */
   allowsShared(): boolean {
-    return this.heldBytes < this.limitBytes;
+    return this.unretainedBytes < this.limitBytes;
   }
 
-  /** Bytes of shared results the main thread has not yet let go (as far as the collector knows). */
-  get bytesHeld(): number {
-    return this.heldBytes;
+  /** Bytes of shared results not yet reclaimed (as far as the collector has told), by state. */
+  get bytesHeld(): { retained: number; unretained: number } {
+    return { retained: this.retainedBytes, unretained: this.unretainedBytes };
   }
 
   /** Counts a shared result until the collector reclaims it; hands back its bytes as a Buffer. */
   adopt(result: SharedArrayBuffer): Buffer {
-    this.heldBytes += result.byteLength;
-    this.released.register(result, result.byteLength);
+    this.adopted.add(result);
+    this.unretainedBytes += result.byteLength;
+    this.reclaimed.register(result, result.byteLength);
     return Buffer.from(result);
+  }
+
+  /**
+   * Bytes kept on purpose for a long time (an event log keeping payloads for replay) are not what
+   * the limit is for: they would be held however they had come back, and no collection could
+   * free them. While retained they do not count against it. Anything but an adopted result, or
+   * one already retained, is ignored.
+   */
+  retain(bytes: Uint8Array): void {
+    const result = bytes.buffer;
+    if (!isSharedArrayBuffer(result) || !this.adopted.has(result) || this.retained.has(result)) {
+      return;
+    }
+    this.retained.add(result);
+    this.unretainedBytes -= result.byteLength;
+    this.retainedBytes += result.byteLength;
+  }
+
+  /** The retainer let go: the bytes count against the limit again until they are reclaimed. */
+  release(bytes: Uint8Array): void {
+    const result = bytes.buffer;
+    if (!isSharedArrayBuffer(result) || !this.retained.delete(result)) return;
+    this.retainedBytes -= result.byteLength;
+    this.unretainedBytes += result.byteLength;
   }
 }

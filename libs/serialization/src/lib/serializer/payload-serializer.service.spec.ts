@@ -104,6 +104,11 @@ describe('PayloadSerializer', () => {
       expect(text).toContain('agent_gateway_serialization_pool_threads 1');
       expect(text).toContain('# TYPE agent_gateway_serialization_duration_seconds histogram');
       expect(text).toContain('# TYPE agent_gateway_serialization_truncated_total counter');
+      // Series that nothing has counted yet are there from the start, at 0.
+      expect(text).toContain('agent_gateway_serialization_timeouts_total{path="sliced"} 0');
+      expect(text).toContain(
+        'agent_gateway_serialization_worker_results_total{handover="transferred"} 0',
+      );
     });
   });
 

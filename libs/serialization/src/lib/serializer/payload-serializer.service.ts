@@ -129,6 +129,20 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   }
 
   /**
+   * For a store that keeps `json-bytes` payloads for replay (the in-process event log): while it
+   * keeps them, a shared result's bytes do not count against `sharedResultBytes`, since no
+   * collection could free them anyway. `releaseResult` when it drops them. Other bytes are
+   * ignored.
+   */
+  retainResult(bytes: Uint8Array): void {
+    this.pool.retainResult(bytes);
+  }
+
+  releaseResult(bytes: Uint8Array): void {
+    this.pool.releaseResult(bytes);
+  }
+
+  /**
    * True when the pool can run a task: open, with at least one live worker thread. The inline
    * path works regardless; readiness should still fail without workers, as large payloads would.
    */

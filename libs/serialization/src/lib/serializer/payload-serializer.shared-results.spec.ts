@@ -9,6 +9,8 @@ import type { SerializedPayload } from './serialized-payload';
 jest.setTimeout(30_000);
 
 const STATE_BYTES = 2_000_000;
+const UNRETAINED = 'agent_gateway_serialization_shared_result_bytes{state="unretained"}';
+const RETAINED = 'agent_gateway_serialization_shared_result_bytes{state="retained"}';
 
 /** A state built in the worker, about STATE_BYTES of JSON. */
 function largeState(): unknown {
@@ -55,9 +57,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
       // A transferred buffer would have grown it by the whole result (the next spec shows it).
       expect(grown).toBeLessThan(bytes.length / 4);
       // At least this result (the warm-up's few bytes may still be held as well).
-      expect(
-        await metric(compiled, 'agent_gateway_serialization_shared_result_bytes'),
-      ).toBeGreaterThanOrEqual(bytes.length);
+      expect(await metric(compiled, UNRETAINED)).toBeGreaterThanOrEqual(bytes.length);
       expect(
         await metric(
           compiled,
@@ -71,7 +71,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
       let result: SerializedPayload | undefined = await compiled.serializer.serialize(largeState());
-      const held = await metric(compiled, 'agent_gateway_serialization_shared_result_bytes');
+      const held = await metric(compiled, UNRETAINED);
       expect(held).toBeGreaterThanOrEqual(bytesOf(result).length);
 
       result = undefined;
@@ -80,7 +80,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
         gc();
         // FinalizationRegistry callbacks run in a task after the collection.
         await new Promise((resolve) => setTimeout(resolve, 10));
-        after = await metric(compiled, 'agent_gateway_serialization_shared_result_bytes');
+        after = await metric(compiled, UNRETAINED);
       }
       expect(result).toBeUndefined();
       expect(after).toBeLessThan(held);
@@ -105,7 +105,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
       const heldBefore: number[] = [];
       const grown: number[] = [];
       for (let i = 0; i < 3; i++) {
-        heldBefore.push(await metric(compiled, 'agent_gateway_serialization_shared_result_bytes'));
+        heldBefore.push(await metric(compiled, UNRETAINED));
         const before = externalBytes();
         kept.push(bytesOf(await compiled.serializer.serialize(largeState())));
         grown.push(externalBytes() - before);
@@ -130,6 +130,46 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
     });
   });
 
+  describe('results retained for replay', () => {
+    let compiled: CompiledSerializer;
+
+    beforeAll(async () => {
+      compiled = await compileSerializer({
+        poolSize: 1,
+        timeoutMs: 5000,
+        sharedResultBytes: STATE_BYTES,
+      });
+    });
+
+    afterAll(() => compiled.moduleRef.close());
+
+    it('do not count against the limit until they are released', async () => {
+      const { serializer } = compiled;
+      const kept: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const bytes = bytesOf(await serializer.serialize(largeState()));
+        // An event log keeping every one for replay: however many, sharing goes on.
+        expect(isSharedArrayBuffer(bytes.buffer)).toBe(true);
+        serializer.retainResult(bytes);
+        serializer.retainResult(bytes); // counted once
+        kept.push(bytes);
+      }
+      const keptBytes = kept.reduce((sum, bytes) => sum + bytes.length, 0);
+      expect(await metric(compiled, RETAINED)).toBe(keptBytes);
+
+      // Dropped from the log but still referenced: they count again, and results are transferred.
+      for (const bytes of kept) serializer.releaseResult(bytes);
+      expect(await metric(compiled, RETAINED)).toBe(0);
+      expect(await metric(compiled, UNRETAINED)).toBeGreaterThanOrEqual(keptBytes);
+      const next = bytesOf(await serializer.serialize(largeState()));
+      expect(isSharedArrayBuffer(next.buffer)).toBe(false);
+      // A transferred result is not counted by the budget, retained or not.
+      serializer.retainResult(next);
+      expect(await metric(compiled, RETAINED)).toBe(0);
+      expect(kept).toHaveLength(3);
+    });
+  });
+
   describe('sharedResultBytes 0', () => {
     it('transfers every result', async () => {
       const compiled = await compileSerializer({
@@ -140,7 +180,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
       try {
         const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
         expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
-        expect(await metric(compiled, 'agent_gateway_serialization_shared_result_bytes')).toBe(0);
+        expect(await metric(compiled, UNRETAINED)).toBe(0);
       } finally {
         await compiled.moduleRef.close();
       }
