@@ -9,8 +9,8 @@ export interface PoolProbe {
   queueDepth(): number;
   utilization(): number;
   threads(): number;
-  /** Bytes of worker results held as shared memory (`SharedResultBudget`). */
-  sharedResultBytes(): number;
+  /** Bytes of worker results held as shared memory (`SharedResultBudget`), by state. */
+  sharedResultBytes(): { retained: number; unretained: number };
 }
 
 /** How a worker's bytes reached the main thread; see `SharedResultBudget`. */
@@ -124,11 +124,12 @@ export class SerializationMetrics implements OnModuleDestroy {
         labelNames: ['handover'],
         registers: [registry],
       });
-    this.workerResults.labels('shared');
-    this.workerResults.labels('transferred');
+    // Every series from the start, at 0 (labels() alone creates none): rate() needs a start.
+    this.workerResults.labels('shared').inc(0);
+    this.workerResults.labels('transferred').inc(0);
     for (const path of PATHS) {
-      this.timeouts.labels(path);
-      this.payloads.labels(path);
+      this.timeouts.labels(path).inc(0);
+      this.payloads.labels(path).inc(0);
     }
     const probe = (): PoolProbe | undefined => this.probe;
     if (!existing('agent_gateway_serialization_queue_depth')) {
@@ -165,11 +166,15 @@ export class SerializationMetrics implements OnModuleDestroy {
       new Gauge({
         name: 'agent_gateway_serialization_shared_result_bytes',
         help:
-          'Bytes of worker results the main thread holds as shared memory, until the collector ' +
-          'reclaims them; past SERIALIZATION_SHARED_RESULT_BYTES results are transferred.',
+          'Bytes of worker results the main thread holds as shared memory until the collector ' +
+          'reclaims them: retained (kept for replay by the event log) or unretained (anything ' +
+          'else); while unretained reaches SERIALIZATION_SHARED_RESULT_BYTES, results are transferred.',
+        labelNames: ['state'],
         registers: [registry],
         collect() {
-          this.set(probe()?.sharedResultBytes() ?? 0);
+          const held = probe()?.sharedResultBytes() ?? { retained: 0, unretained: 0 };
+          this.labels('retained').set(held.retained);
+          this.labels('unretained').set(held.unretained);
         },
       });
     }
