@@ -11,7 +11,7 @@ import { openLoopDelayWindow, type RemoteLoopDelay } from '../support/loop-delay
 const SIZES_MB = [1, 5, 20];
 const ROUNDS = 3;
 const PORT = 39_311;
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 /** The bare server's two ways: the state the plain way, and its bytes made beforehand (the floor). */
 const BASELINES: ReadonlyArray<[string, boolean]> = [
   ['bare socket.io, JSON.stringify', false],
@@ -103,7 +103,7 @@ async function measureGateway(
  * The runs' threads hold about 80 MB of states in Redis for the retention window (an hour):
  * a benchmark must not leave that behind in a Redis others use.
  */
-async function forgetThreads(url: string, threadIds: Set<string>): Promise<void> {
+export async function forgetThreads(url: string, threadIds: Set<string>): Promise<void> {
   const client = createClient({ url });
   await client.connect();
   try {
@@ -119,7 +119,7 @@ async function forgetThreads(url: string, threadIds: Set<string>): Promise<void>
   }
 }
 
-function redisAnswers(): Promise<boolean> {
+export function redisAnswers(): Promise<boolean> {
   const { hostname, port } = new URL(REDIS_URL);
   return new Promise((resolve) => {
     const connection = connect(Number(port), hostname, () => {
@@ -135,7 +135,7 @@ function redisAnswers(): Promise<boolean> {
 }
 
 /** Answers, per run id, when that run's agent_completed has arrived (and been acknowledged). */
-function completions(socket: Socket): (runId: string) => Promise<Envelope> {
+export function completions(socket: Socket): (runId: string) => Promise<Envelope> {
   const waiting = new Map<string, (envelope: Envelope) => void>();
   const arrived = new Map<string, Envelope>();
   const receive = (envelope: Envelope): void => {
@@ -161,7 +161,7 @@ function completions(socket: Socket): (runId: string) => Promise<Envelope> {
   };
 }
 
-async function runLoadtest(
+export async function runLoadtest(
   socket: Socket,
   completed: (runId: string) => Promise<Envelope>,
   stateBytes: number,

@@ -64,7 +64,7 @@ export class GatewayProcess {
       this.child.kill('SIGUSR2');
       await sleep(300);
     }
-    const [heapUsed, rss] = await this.metrics(
+    const [heapUsed, rss] = await this.readMetrics(
       'agent_gateway_process_nodejs_heap_size_used_bytes',
       'agent_gateway_process_process_resident_memory_bytes',
     );
@@ -73,12 +73,12 @@ export class GatewayProcess {
 
   /** CPU time (user and system, all threads) the gateway process has used, in seconds. */
   async cpuSeconds(): Promise<number> {
-    const [seconds] = await this.metrics('agent_gateway_process_process_cpu_seconds_total');
+    const [seconds] = await this.readMetrics('agent_gateway_process_process_cpu_seconds_total');
     return seconds;
   }
 
-  /** Values of unlabelled series, read from the gateway's own /metrics. */
-  private async metrics(...names: string[]): Promise<number[]> {
+  /** Values of series (a name, or a name with its labels), read from the gateway's own /metrics. */
+  async readMetrics(...names: string[]): Promise<number[]> {
     const lines = (await (await fetch(`${this.url}/metrics`)).text()).split('\n');
     return names.map((name) => {
       const line = lines.find((candidate) => candidate.startsWith(`${name} `));
