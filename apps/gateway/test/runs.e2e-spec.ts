@@ -130,6 +130,14 @@ describe('how runs end, through the gateway', () => {
     );
     expect(onTheWire?.payloadEncoding).toBe('json');
     expect(Buffer.isBuffer(onTheWire?.payload)).toBe(true);
+    // It came back from the worker in shared memory, and the in-process log, which keeps it for
+    // replay, told the serializer so: it does not count against SERIALIZATION_SHARED_RESULT_BYTES.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const retained = /^agent_gateway_serialization_shared_result_bytes\{state="retained"\} (\d+)$/m;
+    expect(Number(retained.exec(metrics)?.[1])).toBeGreaterThan(700_000);
+    expect(metrics).toMatch(
+      /^agent_gateway_serialization_worker_results_total\{handover="shared"\} [1-9]/m,
+    );
 
     const tooLarge = await send(socket, {
       text: 'state',

@@ -26,10 +26,11 @@ function inProcessStores(options: RealtimeOptions): Provider[] {
   return [
     {
       provide: EVENT_LOG_STORE,
-      // The serializer is told what the log keeps for replay (see KeptPayloads).
-      useFactory: (serializer: PayloadSerializer) =>
+      // The serializer is told what the log keeps for replay (see KeptPayloads). Optional: an
+      // app (or a test) that publishes no events through ThreadEventPublisher may have none.
+      useFactory: (serializer: PayloadSerializer | undefined) =>
         new InMemoryEventLogStore(options.eventRetention, options.eventRetentionMs, serializer),
-      inject: [PayloadSerializer],
+      inject: [{ token: PayloadSerializer, optional: true }],
     },
     { provide: THREAD_EVENT_BUS, useFactory: () => new InProcessThreadEventBus() },
   ];
