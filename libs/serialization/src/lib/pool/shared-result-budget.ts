@@ -4,7 +4,7 @@ import { isSharedArrayBuffer } from 'node:util/types';
  * How many bytes of worker results the main thread holds as shared memory, against a limit.
  *
  * Why shared: V8 counts a transferred `ArrayBuffer` as the receiving isolate's external memory,
- * and every 64 MB that external memory grows starts a major collection. On the main thread, a
+ * and growth of that memory (by about 64 MB at a time in V8 11) starts a major collection. On the main thread, a
  * gateway sending 20 MB states paid for one every few sends: 25 to 35 ms of marking in steps, the
  * longest of them (5 to 10 ms) taken in the very turn a buffer arrives (docs/BENCHMARKS.md,
  * "Large agent states"). A `SharedArrayBuffer` is counted by no isolate, so its arrival starts
@@ -14,6 +14,8 @@ import { isSharedArrayBuffer } from 'node:util/types';
  * finished with stays allocated until a collection happens to find its last reference, and with
  * nothing counted that can take long. Past `limitBytes` still held, results come back
  * transferred again, counted as before; the collections that brings also free the shared ones.
+ * (The worker's own reference goes with its next collection, so an idle worker keeps its last
+ * result allocated a while longer: at most one result per worker, and not counted here.)
  */
 export class SharedResultBudget {
   /** Held and not retained: in flight, or finished and waiting for the collector. */
