@@ -93,7 +93,7 @@ const environmentSchema = z.object({
   // Linux nice values run from 0 (normal) to 19 (lowest); 0 leaves the workers' priority alone.
   SERIALIZATION_WORKER_NICE: wholeNumber('SERIALIZATION_WORKER_NICE', 10, 0, 19),
   // 0 hands every worker result over as a transferred (counted) buffer.
-  SERIALIZATION_SHARED_RESULT_BYTES: wholeNumber('SERIALIZATION_SHARED_RESULT_BYTES', 256 * MiB, 0),
+  SERIALIZATION_SHARED_RESULT_BYTES: wholeNumber('SERIALIZATION_SHARED_RESULT_BYTES', 64 * MiB, 0),
   SEND_TIMEOUT_MS: wholeNumber('SEND_TIMEOUT_MS', 5000, 1),
   CONNECTION_FAILURE_THRESHOLD: wholeNumber('CONNECTION_FAILURE_THRESHOLD', 5, 1),
   CLEANUP_INTERVAL_MS: wholeNumber('CLEANUP_INTERVAL_MS', 60_000, 100),

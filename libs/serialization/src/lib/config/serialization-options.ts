@@ -65,10 +65,13 @@ export const DEFAULT_HEALTH_PROBE_MS = 5000;
 /** A library leaves thread priorities alone unless asked; the gateway asks (10). */
 export const DEFAULT_WORKER_THREAD_NICE = 0;
 /**
- * Room for a dozen 20 MB states in flight or kept for replay, before results are counted again.
- * What it costs at most: this much memory the gateway has finished with, not yet reclaimed.
+ * Chosen by measurement (docs/BENCHMARKS.md, "Shared results"): what is held past the limit is
+ * reclaimed in one collection, whose pause frees it all (about 12 ms for 260 MB here, with
+ * --single-threaded-gc). At 256 MiB a stream of 20 MB states in Redis mode saw single turns of
+ * 21 to 42 ms; at 64 MiB none reached 16 ms, for at most this much finished memory unreclaimed.
+ * Payloads an event log retains for replay do not count.
  */
-export const DEFAULT_SHARED_RESULT_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_SHARED_RESULT_BYTES = 64 * 1024 * 1024;
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
