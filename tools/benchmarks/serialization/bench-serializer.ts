@@ -14,6 +14,11 @@ export interface BenchSerializer {
 
 /** The lib as the gateway wires it: Nest DI, one global prom-client Registry. */
 export async function startSerializer(options: SerializationOptions): Promise<BenchSerializer> {
+  // As the gateway reads it, so that one variable sets both sides of an A/B run.
+  const shared = process.env['SERIALIZATION_SHARED_RESULT_BYTES'];
+  if (shared !== undefined && options.sharedResultBytes === undefined) {
+    options = { ...options, sharedResultBytes: Number(shared) };
+  }
   const app = await NestFactory.createApplicationContext(
     {
       module: class SerializationBenchModule {},

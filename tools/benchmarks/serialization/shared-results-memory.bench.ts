@@ -5,7 +5,8 @@
  * built gateway, in process and with Redis, with results shared (the default) and transferred
  * (SERIALIZATION_SHARED_RESULT_BYTES=0), and prints after every state the process's RSS, the shared
  * bytes held (unretained; retained by the in-process log), how many results came back
- * transferred, and the main thread's major collections so far. No collection is forced: what is
+ * transferred, the main thread's major collections so far, and its longest event-loop delay
+ * while the state was sent (the first sends, cold, left out of the summary). No collection is forced: what is
  * held is what the collector left.
  *
  *   npx nx build gateway
@@ -14,7 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectClient, GatewayProcess, mib } from '../support/gateway-process';
+import { connectClient, GatewayProcess, mib, percentile } from '../support/gateway-process';
+import { openLoopDelayWindow } from '../support/loop-delay-window';
 import {
   completions,
   forgetThreads,
@@ -26,6 +28,9 @@ import {
 const COUNT = Number(process.argv[2] ?? 30);
 const STATE_MB = Number(process.argv[3] ?? 20);
 const PORT = 39_321;
+const LOOP_PROBE = join(__dirname, '..', 'support', 'loop-delay-probe.js');
+/** The first sends after a start pay for compiling their path (see the gateway scenario). */
+const COLD_STATES = 3;
 const RSS = 'agent_gateway_process_process_resident_memory_bytes';
 const SHARED_HELD = 'agent_gateway_serialization_shared_result_bytes{state="unretained"}';
 const SHARED_RETAINED = 'agent_gateway_serialization_shared_result_bytes{state="retained"}';
@@ -37,6 +42,8 @@ interface Trace {
   rss: number[];
   held: number[];
   retained: number[];
+  /** The event loop's longest delay while each state was sent, ms. */
+  loopMaxMs: number[];
   transferred: number;
   majorGcs: number[];
 }
@@ -53,13 +60,24 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
       ...env,
     },
     PORT,
+    { preload: [LOOP_PROBE] },
   );
-  const result: Trace = { label, rss: [], held: [], retained: [], transferred: 0, majorGcs: [] };
+  const result: Trace = {
+    label,
+    rss: [],
+    held: [],
+    retained: [],
+    loopMaxMs: [],
+    transferred: 0,
+    majorGcs: [],
+  };
   try {
     const socket = await connectClient(gateway.url, 'bench');
     const completed = completions(socket);
     for (let i = 0; i < COUNT; i++) {
+      const window = openLoopDelayWindow(gateway.process);
       threads.add(await runLoadtest(socket, completed, STATE_MB * 1024 * 1024));
+      result.loopMaxMs.push((await window.stop()).maxMs);
       const [rss, held, retained, transferred] = await gateway.readMetrics(
         RSS,
         SHARED_HELD,
@@ -91,6 +109,7 @@ async function majorCollections(gateway: GatewayProcess): Promise<number> {
 function summarize(t: Trace): string {
   const maxRss = Math.max(...t.rss);
   const maxHeld = Math.max(...t.held);
+  const warm = t.loopMaxMs.slice(COLD_STATES);
   const cells = [
     t.label,
     mib(maxRss),
@@ -99,6 +118,8 @@ function summarize(t: Trace): string {
     mib(t.retained.at(-1) ?? 0),
     `${t.transferred} of ${t.rss.length}`,
     String(t.majorGcs.at(-1) ?? 0),
+    `${percentile(warm, 50).toFixed(1)} / ${Math.max(...warm).toFixed(1)}`,
+    `${warm.filter((ms) => ms >= 20).length} of ${warm.length}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -116,9 +137,11 @@ async function main(): Promise<void> {
   }
   console.log(`\n## ${COUNT} states of ${STATE_MB} MB, one after another (no collection forced)`);
   console.log(
-    '| gateway | RSS max | RSS end | unretained shared max | retained at end | transferred | major GCs |',
+    '| gateway | RSS max | RSS end | unretained shared max | retained at end | transferred | ' +
+      `major GCs | loop max per state, median / max (ms, states ${COLD_STATES + 1}+) | ` +
+      'states at 20 ms or more |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const t of traces) console.log(summarize(t));
   console.log('\nper state, RSS in MiB (unretained shared bytes held, MiB):');
   for (const t of traces) {
