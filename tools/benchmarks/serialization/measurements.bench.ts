@@ -99,7 +99,13 @@ async function printGatewayLargeStates(): Promise<void> {
   console.log('| state | mode | p99 | max | longest GC | wall |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
   for (const row of bySize(await runGatewayLargeStates())) {
-    console.log(delayCells(row.sizeMb, row.mode, row.delay, row.wallMs));
+    const turn = row.delay.longestTurn;
+    // LOOP_PROBE_SCHEDSTAT=1: one more cell, whose was the longest turn (the gateway rows only).
+    const turnCell = turn
+      ? ` longest turn ${fixed(turn.ms, 1)}: running ${fixed(turn.runningMs, 1)}, ` +
+        `waiting ${fixed(turn.waitingMs, 1)} |`
+      : '';
+    console.log(delayCells(row.sizeMb, row.mode, row.delay, row.wallMs) + turnCell);
   }
 }
 

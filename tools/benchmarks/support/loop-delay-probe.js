@@ -2,7 +2,40 @@
 // measures the main thread's event-loop delay from outside, at 1 ms resolution, the way the
 // serialization benchmark measures its own. 'loop-delay:start' begins a window;
 // 'loop-delay:stop' ends it and answers { p99Ms, maxMs, longestGcMs }.
-const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
+// With LOOP_PROBE_SCHEDSTAT=1 (Linux) it also tells, for the longest turn of the window, how much
+// of it the main thread spent running and how much waiting for a core, from
+// /proc/self/task/<pid>/schedstat read every millisecond: whether a long turn was our work (or
+// the collector's) or the machine's. Off by default: the reads cost the loop a little.
+const { readFileSync } = require('node:fs');
+const { monitorEventLoopDelay, performance, PerformanceObserver } = require('node:perf_hooks');
+
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+const schedstatOn = process.env.LOOP_PROBE_SCHEDSTAT === '1';
+let turnTimer;
+let longestTurn;
+
+/** Nanoseconds the main thread has run and waited on a run queue, as the kernel counts them. */
+function schedstat() {
+  const [runNs, waitNs] = readFileSync(SCHEDSTAT, 'utf8').split(' ').map(Number);
+  return { runNs, waitNs };
+}
+
+function watchTurns() {
+  let last = { at: performance.now(), ...schedstat() };
+  longestTurn = { ms: 0, runningMs: 0, waitingMs: 0 };
+  turnTimer = setInterval(() => {
+    const now = { at: performance.now(), ...schedstat() };
+    const ms = now.at - last.at;
+    if (ms > longestTurn.ms) {
+      longestTurn = {
+        ms,
+        runningMs: (now.runNs - last.runNs) / 1e6,
+        waitingMs: (now.waitNs - last.waitNs) / 1e6,
+      };
+    }
+    last = now;
+  }, 1);
+}
 
 let histogram;
 let longestGcMs = 0;
@@ -16,8 +49,10 @@ process.on('message', (message) => {
     longestGcMs = 0;
     gcObserver.observe({ entryTypes: ['gc'] });
     histogram.enable();
+    if (schedstatOn) watchTurns();
   } else if (message === 'loop-delay:stop' && histogram !== undefined) {
     histogram.disable();
+    clearInterval(turnTimer);
     // GC entries arrive asynchronously: let the last ones in before answering.
     setImmediate(() => {
       gcObserver.disconnect();
@@ -26,6 +61,7 @@ process.on('message', (message) => {
         p99Ms: histogram.percentile(99) / 1e6,
         maxMs: histogram.max / 1e6,
         longestGcMs,
+        ...(schedstatOn ? { longestTurn } : {}),
       });
       histogram = undefined;
     });

@@ -4,6 +4,8 @@ export interface RemoteLoopDelay {
   p99Ms: number;
   maxMs: number;
   longestGcMs: number;
+  /** With LOOP_PROBE_SCHEDSTAT=1: the window's longest turn, split into running and waiting. */
+  longestTurn?: { ms: number; runningMs: number; waitingMs: number };
 }
 
 /**
