@@ -77,7 +77,16 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
     for (let i = 0; i < COUNT; i++) {
       const window = openLoopDelayWindow(gateway.process);
       threads.add(await runLoadtest(socket, completed, STATE_MB * 1024 * 1024));
-      result.loopMaxMs.push((await window.stop()).maxMs);
+      const delay = await window.stop();
+      result.loopMaxMs.push(delay.maxMs);
+      // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's (waiting).
+      if (delay.longestTurn !== undefined && delay.maxMs >= 15) {
+        const { ms, runningMs, waitingMs } = delay.longestTurn;
+        console.log(
+          `${label}, state ${i + 1}: longest turn ${ms.toFixed(1)} ms, running ` +
+            `${runningMs.toFixed(1)}, waiting ${waitingMs.toFixed(1)}`,
+        );
+      }
       const [rss, held, retained, transferred] = await gateway.readMetrics(
         RSS,
         SHARED_HELD,
