@@ -56,7 +56,35 @@ async function measureGateway(
   mode: string,
   env: Record<string, string>,
 ): Promise<GatewayLargeStateRow[]> {
-  const rows: GatewayLargeStateRow[] = [];
+  return withLoadtestGateway(env, PORT, async (gateway, sendState) => {
+    const rows: GatewayLargeStateRow[] = [];
+    // One unmeasured run of each size first, as a gateway that has been serving has had: the
+    // first events of a size pay once for compiling their path and for the objects first-time
+    // code creates and keeps, which the next collections promote (main-thread scavenges of 7 to
+    // 10 ms at 20 MB; docs/BENCHMARKS.md, "Large agent states"). The baseline is warmed alike.
+    for (const sizeMb of SIZES_MB) await sendState(sizeMb * 1024 * 1024);
+    for (const sizeMb of SIZES_MB) {
+      const window = openLoopDelayWindow(gateway.process);
+      const started = performance.now();
+      for (let round = 0; round < ROUNDS; round++) await sendState(sizeMb * 1024 * 1024);
+      const wallMs = performance.now() - started;
+      rows.push({ sizeMb, mode, delay: await window.stop(), wallMs });
+    }
+    return rows;
+  });
+}
+
+/**
+ * The built gateway with the `loadtest` agent, in its own process with the loop-delay probe, and
+ * one connected client; `sendState(bytes)` runs the agent once with a state of that size and
+ * waits for it to arrive. When `work` ends the gateway stops, and its data directory and, with
+ * Redis, the threads it stored are removed.
+ */
+export async function withLoadtestGateway<T>(
+  env: Record<string, string>,
+  port: number,
+  work: (gateway: GatewayProcess, sendState: (bytes: number) => Promise<void>) => Promise<T>,
+): Promise<T> {
   const threads = new Set<string>();
   const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
   const gateway = await GatewayProcess.start(
@@ -68,42 +96,31 @@ async function measureGateway(
       SERIALIZATION_TIMEOUT_MS: '5000',
       ...env,
     },
-    PORT,
+    port,
     { preload: [LOOP_PROBE] },
   );
   try {
     const socket = await connectClient(gateway.url, 'bench');
     const completed = completions(socket);
-    // One unmeasured run of each size first, as a gateway that has been serving has had: the
-    // first events of a size pay once for compiling their path and for the objects first-time
-    // code creates and keeps, which the next collections promote (main-thread scavenges of 7 to
-    // 10 ms at 20 MB; docs/BENCHMARKS.md, "Large agent states"). The baseline is warmed alike.
-    for (const sizeMb of SIZES_MB) {
-      threads.add(await runLoadtest(socket, completed, sizeMb * 1024 * 1024));
+    try {
+      return await work(gateway, async (bytes) => {
+        threads.add(await runLoadtest(socket, completed, bytes));
+      });
+    } finally {
+      socket.close();
     }
-    for (const sizeMb of SIZES_MB) {
-      const window = openLoopDelayWindow(gateway.process);
-      const started = performance.now();
-      for (let round = 0; round < ROUNDS; round++) {
-        threads.add(await runLoadtest(socket, completed, sizeMb * 1024 * 1024));
-      }
-      const wallMs = performance.now() - started;
-      rows.push({ sizeMb, mode, delay: await window.stop(), wallMs });
-    }
-    socket.close();
   } finally {
     await gateway.stop();
     rmSync(dataDir, { recursive: true, force: true });
     if (env['REDIS_URL'] !== undefined) await forgetThreads(env['REDIS_URL'], threads);
   }
-  return rows;
 }
 
 /**
  * The runs' threads hold about 80 MB of states in Redis for the retention window (an hour):
  * a benchmark must not leave that behind in a Redis others use.
  */
-export async function forgetThreads(url: string, threadIds: Set<string>): Promise<void> {
+async function forgetThreads(url: string, threadIds: Set<string>): Promise<void> {
   const client = createClient({ url });
   await client.connect();
   try {
@@ -135,7 +152,7 @@ export function redisAnswers(): Promise<boolean> {
 }
 
 /** Answers, per run id, when that run's agent_completed has arrived (and been acknowledged). */
-export function completions(socket: Socket): (runId: string) => Promise<Envelope> {
+function completions(socket: Socket): (runId: string) => Promise<Envelope> {
   const waiting = new Map<string, (envelope: Envelope) => void>();
   const arrived = new Map<string, Envelope>();
   const receive = (envelope: Envelope): void => {
@@ -161,7 +178,7 @@ export function completions(socket: Socket): (runId: string) => Promise<Envelope
   };
 }
 
-export async function runLoadtest(
+async function runLoadtest(
   socket: Socket,
   completed: (runId: string) => Promise<Envelope>,
   stateBytes: number,

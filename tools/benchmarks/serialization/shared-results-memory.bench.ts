@@ -6,29 +6,19 @@
  * (SERIALIZATION_SHARED_RESULT_BYTES=0), and prints after every state the process's RSS, the shared
  * bytes held (unretained; retained by the in-process log), how many results came back
  * transferred, the main thread's major collections so far, and its longest event-loop delay
- * while the state was sent (the first sends, cold, left out of the summary). No collection is forced: what is
- * held is what the collector left.
+ * while the state was sent (the first sends, cold, left out of the summary). No collection is
+ * forced: what is held is what the collector left.
  *
  *   npx nx build gateway
  *   node -r @swc-node/register tools/benchmarks/serialization/shared-results-memory.bench.ts [count] [mb]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connectClient, GatewayProcess, mib, percentile } from '../support/gateway-process';
+import { GatewayProcess, mib, percentile } from '../support/gateway-process';
 import { openLoopDelayWindow } from '../support/loop-delay-window';
-import {
-  completions,
-  forgetThreads,
-  REDIS_URL,
-  redisAnswers,
-  runLoadtest,
-} from './gateway-large-states.scenario';
+import { REDIS_URL, redisAnswers, withLoadtestGateway } from './gateway-large-states.scenario';
 
 const COUNT = Number(process.argv[2] ?? 30);
 const STATE_MB = Number(process.argv[3] ?? 20);
 const PORT = 39_321;
-const LOOP_PROBE = join(__dirname, '..', 'support', 'loop-delay-probe.js');
 /** The first sends after a start pay for compiling their path (see the gateway scenario). */
 const COLD_STATES = 3;
 const RSS = 'agent_gateway_process_process_resident_memory_bytes';
@@ -49,19 +39,6 @@ interface Trace {
 }
 
 async function trace(label: string, env: Record<string, string>): Promise<Trace> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'agent-gateway-bench-'));
-  const threads = new Set<string>();
-  const gateway = await GatewayProcess.start(
-    {
-      DATA_DIR: dataDir,
-      ENABLE_LOADTEST_AGENT: '1',
-      MAX_EVENT_BYTES: String(64 * 1024 * 1024),
-      SERIALIZATION_TIMEOUT_MS: '5000',
-      ...env,
-    },
-    PORT,
-    { preload: [LOOP_PROBE] },
-  );
   const result: Trace = {
     label,
     rss: [],
@@ -71,12 +48,10 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
     transferred: 0,
     majorGcs: [],
   };
-  try {
-    const socket = await connectClient(gateway.url, 'bench');
-    const completed = completions(socket);
+  await withLoadtestGateway(env, PORT, async (gateway, sendState) => {
     for (let i = 0; i < COUNT; i++) {
       const window = openLoopDelayWindow(gateway.process);
-      threads.add(await runLoadtest(socket, completed, STATE_MB * 1024 * 1024));
+      await sendState(STATE_MB * 1024 * 1024);
       const delay = await window.stop();
       result.loopMaxMs.push(delay.maxMs);
       // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's (waiting).
@@ -99,12 +74,7 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
       result.transferred = transferred;
       result.majorGcs.push(await majorCollections(gateway));
     }
-    socket.close();
-  } finally {
-    await gateway.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env['REDIS_URL'] !== undefined) await forgetThreads(env['REDIS_URL'], threads);
-  }
+  });
   return result;
 }
 
