@@ -2,6 +2,7 @@ import { deferredValue } from '@agent-gateway/events';
 import { setFlagsFromString } from 'node:v8';
 import { isSharedArrayBuffer } from 'node:util/types';
 import { runInNewContext } from 'node:vm';
+import type { SerializationOptions } from '../config/serialization-options';
 import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
 import type { SerializedPayload } from './serialized-payload';
 
@@ -36,17 +37,22 @@ async function metric(compiled: CompiledSerializer, name: string): Promise<numbe
   return Number(line.split(' ')[1]);
 }
 
+/** One serializer (one worker) for the specs of a describe block, closed after them. */
+function serializerForBlock(options: SerializationOptions = {}): { compiled: CompiledSerializer } {
+  const block = {} as { compiled: CompiledSerializer };
+  beforeAll(async () => {
+    block.compiled = await compileSerializer({ poolSize: 1, timeoutMs: 5000, ...options });
+  });
+  afterAll(() => block.compiled.moduleRef.close());
+  return block;
+}
+
 describe('PayloadSerializer: how worker results reach the main thread', () => {
   describe('within sharedResultBytes', () => {
-    let compiled: CompiledSerializer;
-
-    beforeAll(async () => {
-      compiled = await compileSerializer({ poolSize: 1, timeoutMs: 5000 });
-    });
-
-    afterAll(() => compiled.moduleRef.close());
+    const block = serializerForBlock();
 
     it('hands the bytes over in shared memory, which V8 does not count as external memory', async () => {
+      const { compiled } = block;
       const before = externalBytes();
       const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
       const grown = externalBytes() - before;
@@ -67,6 +73,7 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
     });
 
     it('stops counting a shared result once the collector has reclaimed it', async () => {
+      const { compiled } = block;
       // The collector runs when V8 sees fit; expose it to make "reclaimed" happen now.
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
@@ -88,19 +95,10 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
   });
 
   describe('past sharedResultBytes', () => {
-    let compiled: CompiledSerializer;
-
-    beforeAll(async () => {
-      compiled = await compileSerializer({
-        poolSize: 1,
-        timeoutMs: 5000,
-        sharedResultBytes: STATE_BYTES,
-      });
-    });
-
-    afterAll(() => compiled.moduleRef.close());
+    const block = serializerForBlock({ sharedResultBytes: STATE_BYTES });
 
     it('transfers results, counted by V8 again, once the shared ones held reach the limit', async () => {
+      const { compiled } = block;
       const kept: Buffer[] = [];
       const heldBefore: number[] = [];
       const grown: number[] = [];
@@ -131,19 +129,10 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
   });
 
   describe('results retained for replay', () => {
-    let compiled: CompiledSerializer;
-
-    beforeAll(async () => {
-      compiled = await compileSerializer({
-        poolSize: 1,
-        timeoutMs: 5000,
-        sharedResultBytes: STATE_BYTES,
-      });
-    });
-
-    afterAll(() => compiled.moduleRef.close());
+    const block = serializerForBlock({ sharedResultBytes: STATE_BYTES });
 
     it('do not count against the limit until they are released', async () => {
+      const { compiled } = block;
       const { serializer } = compiled;
       const kept: Buffer[] = [];
       for (let i = 0; i < 3; i++) {
@@ -171,19 +160,13 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
   });
 
   describe('sharedResultBytes 0', () => {
+    const block = serializerForBlock({ sharedResultBytes: 0 });
+
     it('transfers every result', async () => {
-      const compiled = await compileSerializer({
-        poolSize: 1,
-        timeoutMs: 5000,
-        sharedResultBytes: 0,
-      });
-      try {
-        const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
-        expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
-        expect(await metric(compiled, UNRETAINED)).toBe(0);
-      } finally {
-        await compiled.moduleRef.close();
-      }
+      const { compiled } = block;
+      const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
+      expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
+      expect(await metric(compiled, UNRETAINED)).toBe(0);
     });
   });
 });
