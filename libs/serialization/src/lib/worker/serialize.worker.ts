@@ -39,14 +39,9 @@ export default function serializeInWorker(task: SerializeTask): SerializeTaskRes
     }
     // A buffer of its own, sized exactly (Buffer.alloc* may hand out a pooled one, which must
     // never be shared or transferred); writing into it is as fast as TextEncoder.encode.
-    if (task.shared) {
-      const shared = new SharedArrayBuffer(byteLength);
-      Buffer.from(shared).write(json, 'utf8');
-      return shared;
-    }
-    const transferred = new ArrayBuffer(byteLength);
-    Buffer.from(transferred).write(json, 'utf8');
-    return move(transferred) as ArrayBuffer;
+    const bytes = task.shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
+    Buffer.from(bytes).write(json, 'utf8');
+    return task.shared ? bytes : (move(bytes as ArrayBuffer) as ArrayBuffer);
   } catch {
     // toSafeJson does not throw; running out of memory for a giant string can.
     return truncatedPayload('unserializable') as SerializeTaskResult;
