@@ -1,5 +1,7 @@
 import type { EventEnvelope } from '@agent-gateway/events';
-import { plainPayload } from '../wire/proven-plain';
+import { PacketType } from 'socket.io-parser';
+import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
+import { isProvenPlain, plainPayload } from '../wire/proven-plain';
 import { decodeSequenced, encodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
 
 const header = { v: 1, threadId: 't-1', runId: 'r-1', seq: 7, ts: 1_700_000_000_123 } as const;
@@ -56,5 +58,29 @@ describe('the stored envelope codec', () => {
       payloadEncoding: 'json',
     });
     expect(payload).toBe(binaryPayload);
+  });
+});
+
+describe('an envelope stored by a newer gateway', () => {
+  const storedByNewer = (extra: Record<string, unknown>): Buffer =>
+    Buffer.from(
+      `7\n42\n${JSON.stringify({ v: 1, threadId: 't-1', runId: 'r-1', type: 'agent_thinking', ts: 42, ...extra })}\n{"text":"hi"}`,
+    );
+
+  it('keeps a header field this version does not know, on the wire too', () => {
+    const decoded = decodeSequenced(storedByNewer({ traceId: 'trace-9' }));
+    expect(decoded).toMatchObject({ seq: 7, traceId: 'trace-9', payload: { text: 'hi' } });
+    // Unmarked: the wire encoder leaves it to JSON.stringify, which writes every field.
+    expect(isProvenPlain(decoded)).toBe(false);
+    const [text] = new EnvelopePacketEncoder().encode({
+      type: PacketType.EVENT,
+      nsp: '/',
+      data: ['agent:event', decoded],
+    });
+    expect(JSON.parse(text.slice(1))[1]).toMatchObject({ traceId: 'trace-9', seq: 7 });
+  });
+
+  it('marks a header of known fields only as proven plain', () => {
+    expect(isProvenPlain(decodeSequenced(storedByNewer({})))).toBe(true);
   });
 });

@@ -77,5 +77,18 @@ export function decodeSequenced(bytes: Buffer): EventEnvelope {
   if (header.payloadEncoding === 'json') return { seq, ...header, payload: body } as EventEnvelope;
   // Just parsed from JSON text, so plain JSON by construction.
   const payload: unknown = JSON.parse(body.toString('utf8'));
+  // A header written by a newer gateway may carry a field this version does not know. The wire
+  // encoder writes a marked envelope's known fields only, so such an envelope stays unmarked and
+  // goes out through JSON.stringify, the field with it: extended, never cut.
+  if (!holdsOnlyKnownFields(header)) return { seq, ...header, payload } as EventEnvelope;
   return { seq, ...header, payload, [PLAIN_PAYLOAD]: payload } as EventEnvelope;
+}
+
+const STORED_HEADER_KEYS: ReadonlySet<string> = new Set<StoredHeaderKey>(
+  Object.keys(storedHeader({} as UnsequencedEnvelope)) as StoredHeaderKey[],
+);
+
+function holdsOnlyKnownFields(header: object): boolean {
+  for (const key in header) if (!STORED_HEADER_KEYS.has(key)) return false;
+  return true;
 }
