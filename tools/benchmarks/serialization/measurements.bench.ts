@@ -103,7 +103,7 @@ async function printGatewayLargeStates(): Promise<void> {
     // LOOP_PROBE_SCHEDSTAT=1: one more cell, whose was the longest turn (the gateway rows only).
     const turnCell = turn
       ? ` longest turn ${fixed(turn.ms, 1)}: running ${fixed(turn.runningMs, 1)}, ` +
-        `waiting ${fixed(turn.waitingMs, 1)} |`
+        `waiting ${fixed(turn.waitingMs, 1)}, machine's steal ${fixed(turn.stolenMs, 0)} |`
       : '';
     console.log(delayCells(row.sizeMb, row.mode, row.delay, row.wallMs) + turnCell);
   }

@@ -54,12 +54,12 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
       await sendState(STATE_MB * 1024 * 1024);
       const delay = await window.stop();
       result.loopMaxMs.push(delay.maxMs);
-      // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's (waiting).
+      // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's (waiting, steal).
       if (delay.longestTurn !== undefined && delay.maxMs >= 15) {
-        const { ms, runningMs, waitingMs } = delay.longestTurn;
+        const { ms, runningMs, waitingMs, stolenMs } = delay.longestTurn;
         console.log(
           `${label}, state ${i + 1}: longest turn ${ms.toFixed(1)} ms, running ` +
-            `${runningMs.toFixed(1)}, waiting ${waitingMs.toFixed(1)}`,
+            `${runningMs.toFixed(1)}, waiting ${waitingMs.toFixed(1)}, machine's steal ${stolenMs}`,
         );
       }
       const [rss, held, retained, transferred] = await gateway.readMetrics(

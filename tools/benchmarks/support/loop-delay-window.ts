@@ -4,8 +4,12 @@ export interface RemoteLoopDelay {
   p99Ms: number;
   maxMs: number;
   longestGcMs: number;
-  /** With LOOP_PROBE_SCHEDSTAT=1: the window's longest turn, split into running and waiting. */
-  longestTurn?: { ms: number; runningMs: number; waitingMs: number };
+  /**
+   * With LOOP_PROBE_SCHEDSTAT=1: the window's longest turn, split into running and waiting for a
+   * core, and the machine's steal time over it (CPU time the hypervisor took, both cores, in
+   * steps of 10 ms).
+   */
+  longestTurn?: { ms: number; runningMs: number; waitingMs: number; stolenMs: number };
 }
 
 /**
