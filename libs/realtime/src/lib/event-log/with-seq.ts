@@ -5,7 +5,7 @@ import type {
   EventEnvelope,
   JsonEventEnvelope,
 } from '@agent-gateway/events';
-import { PLAIN_PAYLOAD } from '../wire/proven-plain';
+import { PLAIN_PAYLOAD, isProvenPlain } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 
 /** Every key an envelope can have, so that the copy below cannot forget one the contract adds. */
@@ -37,11 +37,19 @@ export function withSeq(
   );
 }
 
-/** `envelope` with a new plain payload, marked proven plain (the outbox's coalesced progress). */
+/**
+ * `envelope` with a new plain payload (the outbox's coalesced progress), marked proven plain when
+ * `envelope` was. An unmarked one may carry a field this version does not know (read from Redis,
+ * written by a newer gateway): it is copied whole and stays unmarked, so the wire keeps the field.
+ */
 export function withPlainPayload<T extends AgentEventType>(
   envelope: EventEnvelope<T>,
   payload: AgentEventPayloads[T],
 ): EventEnvelope<T> {
+  if (!isProvenPlain(envelope)) {
+    const whole = { ...envelope, payload, payloadEncoding: undefined, [PLAIN_PAYLOAD]: undefined };
+    return whole as EventEnvelope as EventEnvelope<T>;
+  }
   const { seq, ephemeral } = envelope;
   return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload) as EventEnvelope<T>;
 }
