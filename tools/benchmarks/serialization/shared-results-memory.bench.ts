@@ -54,7 +54,8 @@ async function trace(label: string, env: Record<string, string>): Promise<Trace>
       await sendState(STATE_MB * 1024 * 1024);
       const delay = await window.stop();
       result.loopMaxMs.push(delay.maxMs);
-      // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's (waiting, steal).
+      // LOOP_PROBE_SCHEDSTAT=1: whose a long turn was, ours (running) or the machine's
+      // (waiting for a core, or stolen by the hypervisor).
       if (delay.longestTurn !== undefined && delay.maxMs >= 15) {
         const { ms, runningMs, waitingMs, stolenMs } = delay.longestTurn;
         console.log(

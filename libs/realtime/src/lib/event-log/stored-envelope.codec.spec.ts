@@ -1,6 +1,5 @@
 import type { EventEnvelope } from '@agent-gateway/events';
-import { PacketType } from 'socket.io-parser';
-import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
+import { wireBodyOf } from '../testing/wire-body.fixture';
 import { isProvenPlain, plainPayload } from '../wire/proven-plain';
 import { decodeSequenced, encodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
 
@@ -72,12 +71,7 @@ describe('an envelope stored by a newer gateway', () => {
     expect(decoded).toMatchObject({ seq: 7, traceId: 'trace-9', payload: { text: 'hi' } });
     // Unmarked: the wire encoder leaves it to JSON.stringify, which writes every field.
     expect(isProvenPlain(decoded)).toBe(false);
-    const [text] = new EnvelopePacketEncoder().encode({
-      type: PacketType.EVENT,
-      nsp: '/',
-      data: ['agent:event', decoded],
-    });
-    expect(JSON.parse(text.slice(1))[1]).toMatchObject({ traceId: 'trace-9', seq: 7 });
+    expect(wireBodyOf(decoded)).toMatchObject({ traceId: 'trace-9', seq: 7 });
   });
 
   it('marks a header of known fields only as proven plain', () => {

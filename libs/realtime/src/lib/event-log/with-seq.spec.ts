@@ -1,6 +1,5 @@
 import type { EventEnvelope } from '@agent-gateway/events';
-import { PacketType } from 'socket.io-parser';
-import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
+import { wireBodyOf } from '../testing/wire-body.fixture';
 import { isProvenPlain, plainPayload } from '../wire/proven-plain';
 import { withPlainPayload } from './with-seq';
 
@@ -14,15 +13,6 @@ const progress = {
   ephemeral: true,
 } as const;
 
-function wireBody(envelope: object): Record<string, unknown> {
-  const [text] = new EnvelopePacketEncoder().encode({
-    type: PacketType.EVENT,
-    nsp: '/',
-    data: ['agent:event', envelope],
-  });
-  return (JSON.parse(text.slice(1)) as [string, Record<string, unknown>])[1];
-}
-
 describe('withPlainPayload (coalesced progress)', () => {
   it('marks the copy of a marked envelope, with the new payload', () => {
     const envelope: EventEnvelope<'agent_progress'> = {
@@ -31,7 +21,7 @@ describe('withPlainPayload (coalesced progress)', () => {
     };
     const coalesced = withPlainPayload(envelope, { delta: 'ab' });
     expect(isProvenPlain(coalesced)).toBe(true);
-    expect(wireBody(coalesced)).toEqual({ ...progress, payload: { delta: 'ab' } });
+    expect(wireBodyOf(coalesced)).toEqual({ ...progress, payload: { delta: 'ab' } });
   });
 
   it('keeps a field this version does not know, leaving the copy unmarked', () => {
@@ -43,7 +33,7 @@ describe('withPlainPayload (coalesced progress)', () => {
     } as EventEnvelope<'agent_progress'>;
     const coalesced = withPlainPayload(envelope, { delta: 'ab' });
     expect(isProvenPlain(coalesced)).toBe(false);
-    expect(wireBody(coalesced)).toEqual({
+    expect(wireBodyOf(coalesced)).toEqual({
       ...progress,
       traceId: 'trace-9',
       payload: { delta: 'ab' },

@@ -3,7 +3,9 @@
  * primitives: no Buffer, no typed array, no class instance), so that the wire encoder can frame it
  * without socket.io's own search for binary data (`EnvelopePacketEncoder`). The code that knows sets
  * it: the publisher, for a payload the serializer checked or converted inline; the Redis codec, for
- * a payload it has just parsed from JSON text.
+ * a payload it has just parsed from JSON text. A marked envelope also holds only the fields this
+ * version knows, since the encoder writes those alone (`EnvelopeJsonWriter`): the codec leaves an
+ * envelope with a field from a newer gateway unmarked, and a copy of it stays unmarked.
  *
  * The mark holds the payload it vouches for, and is trusted only while `payload` is still that
  * value: a copy whose payload was replaced (`{ ...envelope, payload }`) is no longer trusted, and is
