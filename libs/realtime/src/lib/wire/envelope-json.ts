@@ -1,5 +1,6 @@
 import { AGENT_EVENT_TYPES, isTerminalEventType, type AgentEventType } from '@agent-gateway/events';
 import type { EveryEnvelopeKey } from '../event-log/with-seq';
+import { EpochMillisJson } from './epoch-millis-json';
 import type { PLAIN_PAYLOAD } from './proven-plain';
 
 /**
@@ -90,9 +91,10 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
  * `JSON.stringify` of the whole envelope costs. Much of that cost is the header: quoting the same
  * thread and run ids and key names for every event of a run. Here the header's fixed part is
  * quoted once per run and kept until the run's terminal event (`ENVELOPE_HEADS_KEPT` runs at
- * most), the type comes from a table, the numbers are written as JSON writes them, a flat payload
- * is written by hand (`flatRecordJson`) and any other goes through `JSON.stringify`
- * (docs/BENCHMARKS.md, "Small events").
+ * most), the type comes from a table, the numbers are written as JSON writes them (the timestamp's
+ * leading digits converted once, `EpochMillisJson`), a flat payload is written by hand
+ * (`flatRecordJson`) and any other goes through `JSON.stringify` (docs/BENCHMARKS.md, "Small
+ * events").
  *
  * Returns `undefined` for anything it cannot vouch for (a field that is not what the contract
  * says, a binary payload); the caller then uses `JSON.stringify`, so nothing is ever written
@@ -110,6 +112,7 @@ export class EnvelopeJsonWriter {
   private lastEnvelope: WritableEnvelope | undefined;
   private lastText = '';
   private lastHead: EnvelopeHead | undefined;
+  private readonly timestamps = new EpochMillisJson();
 
   constructor(private readonly headsKept = ENVELOPE_HEADS_KEPT) {}
 
@@ -152,7 +155,7 @@ export class EnvelopeJsonWriter {
     // The run's last event: its head would only take room. Other sockets sent the same envelope
     // find its text in `lastEnvelope`; a later resend quotes the header again.
     if (known?.terminal === true) this.forget(head);
-    return `${head.text}${seq},"type":${quotedType},"ts":${ts},"payload":${payload}${tail}`;
+    return `${head.text}${seq},"type":${quotedType},"ts":${this.timestamps.json(ts)},"payload":${payload}${tail}`;
   }
 
   private forget(head: EnvelopeHead): void {
