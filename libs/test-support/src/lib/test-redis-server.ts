@@ -3,7 +3,8 @@ import { createConnection, createServer } from 'node:net';
 
 /**
  * A private `redis-server` on a free port, for tests that pause it (SIGSTOP) to play a hung
- * Redis. Nothing is written to disk. Always `stop()` it in afterAll.
+ * Redis, or on a chosen one, to play a Redis that comes up late. Nothing is written to disk.
+ * Always `stop()` it in afterAll.
  */
 export class TestRedisServer {
   private constructor(
@@ -15,8 +16,9 @@ export class TestRedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<TestRedisServer> {
-    const port = await freePort();
+  /** A new `redis-server` on `port`, or on a free one; resolves once it answers PING. */
+  static async start(port?: number): Promise<TestRedisServer> {
+    port ??= await freePort();
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

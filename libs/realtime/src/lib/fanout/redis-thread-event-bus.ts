@@ -95,39 +95,64 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
     this.noticeListeners.clear();
   }
 
+  /**
+   * Subscribes to the three channels once the subscriber connection is up (see
+   * `RealtimeRedis.whenSubscriberReady`), each exactly once: a channel subscribed twice would
+   * deliver every message twice. One that fails is tried again after the next reconnect.
+   */
   private async listen(): Promise<void> {
-    await this.redis.subscriber.subscribe(
-      CHANNEL,
-      (message: Buffer) => {
-        let envelope: EventEnvelope;
+    const pending = new Map<string, () => Promise<void>>([
+      [CHANNEL, () => this.redis.subscriber.subscribe(CHANNEL, this.onEventMessage, true)],
+      [NOTICE_CHANNEL, () => this.redis.subscriber.subscribe(NOTICE_CHANNEL, this.onNotice)],
+      [this.flushChannel, () => this.redis.subscriber.subscribe(this.flushChannel, this.onFlush)],
+    ]);
+    await this.redis.whenSubscriberReady();
+    for (;;) {
+      for (const [channel, subscribe] of pending) {
         try {
-          envelope = decodeSequenced(message);
+          await subscribe();
+          pending.delete(channel);
         } catch (error) {
-          this.logger.warn(`dropped a malformed bus message: ${(error as Error).message}`);
-          return;
-        }
-        this.listeners.notify(envelope);
-      },
-      true,
-    );
-    await this.redis.subscriber.subscribe(NOTICE_CHANNEL, (message: string) => {
-      const notice = parseNotice(message);
-      if (notice === undefined) {
-        this.logger.warn('dropped a malformed bus notice');
-        return;
-      }
-      for (const listener of this.noticeListeners) {
-        try {
-          listener(notice);
-        } catch (error) {
-          this.logger.error(`notice listener failed for thread ${notice.threadId}`, error as Error);
+          this.logger.warn(
+            `could not subscribe to ${channel} (${(error as Error).message}); trying again when Redis reconnects`,
+          );
+          break;
         }
       }
-    });
-    await this.redis.subscriber.subscribe(this.flushChannel, (token: string) =>
-      this.flushWaiters.get(token)?.(),
-    );
+      if (pending.size === 0) return;
+      await this.redis.nextSubscriberReady();
+    }
   }
+
+  private readonly onEventMessage = (message: Buffer): void => {
+    let envelope: EventEnvelope;
+    try {
+      envelope = decodeSequenced(message);
+    } catch (error) {
+      this.logger.warn(`dropped a malformed bus message: ${(error as Error).message}`);
+      return;
+    }
+    this.listeners.notify(envelope);
+  };
+
+  private readonly onNotice = (message: string): void => {
+    const notice = parseNotice(message);
+    if (notice === undefined) {
+      this.logger.warn('dropped a malformed bus notice');
+      return;
+    }
+    for (const listener of this.noticeListeners) {
+      try {
+        listener(notice);
+      } catch (error) {
+        this.logger.error(`notice listener failed for thread ${notice.threadId}`, error as Error);
+      }
+    }
+  };
+
+  private readonly onFlush = (token: string): void => {
+    this.flushWaiters.get(token)?.();
+  };
 }
 
 function isAnnouncedOnly(envelope: EventEnvelope): boolean {

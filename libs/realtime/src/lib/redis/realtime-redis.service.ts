@@ -69,6 +69,23 @@ export class RealtimeRedis implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Resolves once the subscriber connection is ready: at once when it is, else at its next
+   * `ready`. A first SUBSCRIBE must wait for it: node-redis 5.12 queues one issued while the
+   * connection is down, but a failed connection attempt then takes its decoder out of pub/sub
+   * mode, and nothing puts it back when the queued SUBSCRIBE is finally sent; the subscription
+   * is confirmed and the first message it receives breaks the decoder and is lost. Once a
+   * subscription is active, node-redis renews it on every reconnect, in pub/sub mode.
+   */
+  whenSubscriberReady(): Promise<void> {
+    return this.subscriber.isReady ? Promise.resolve() : this.nextSubscriberReady();
+  }
+
+  /** Resolves at the subscriber connection's next `ready`, after it has reconnected. */
+  nextSubscriberReady(): Promise<void> {
+    return new Promise<void>((resolve) => this.subscriber.once('ready', () => resolve()));
+  }
+
   /** Commands issued while (re)connecting wait for the connection, within their time limit. */
   private whenReady(): Promise<void> {
     if (this.commands.isReady) return Promise.resolve();
