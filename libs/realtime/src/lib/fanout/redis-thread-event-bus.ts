@@ -113,6 +113,8 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
           await subscribe();
           pending.delete(channel);
         } catch (error) {
+          // Closed at shutdown: nothing to try again.
+          if (!this.redis.subscriber.isOpen) return;
           this.logger.warn(
             `could not subscribe to ${channel} (${(error as Error).message}); trying again when Redis reconnects`,
           );
