@@ -11,5 +11,6 @@ export * from './lib/rate-limit/request-rate-limiter.service';
 export * from './lib/lifecycle/realtime-shutdown.service';
 export * from './lib/lifecycle/realtime-sweeper.service';
 export * from './lib/redis/realtime-redis.service';
+export * from './lib/redis/redis-client-closer';
 export * from './lib/wire/proven-plain';
 export * from './lib/wire/envelope-packet-encoder';

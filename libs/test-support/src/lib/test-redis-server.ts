@@ -50,6 +50,12 @@ export class TestRedisServer {
     await exited;
   }
 
+  /** How many connections the server holds open, not counting the one that asks. */
+  async otherConnections(): Promise<number> {
+    const list = await clientList(this.port);
+    return list.trim().split('\n').length - 1;
+  }
+
   private async waitUntilAnswering(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (!(await answersPing(this.port))) {
@@ -86,5 +92,29 @@ async function answersPing(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** `CLIENT LIST` over a connection of its own: one line per connection, this one included. */
+async function clientList(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let reply = Buffer.alloc(0);
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      reject(new Error(`redis-server on port ${port} did not answer CLIENT LIST`));
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write('CLIENT LIST\r\n'));
+    socket.on('data', (data) => {
+      reply = Buffer.concat([reply, data]);
+      // A bulk string: `$<length>\r\n<text>\r\n`.
+      const header = reply.indexOf('\r\n');
+      if (header < 0) return;
+      const length = Number(reply.subarray(1, header).toString());
+      if (reply.length < header + 2 + length + 2) return;
+      socket.destroy();
+      resolve(reply.subarray(header + 2, header + 2 + length).toString());
+    });
   });
 }

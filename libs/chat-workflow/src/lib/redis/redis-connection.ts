@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createClient } from '@keyv/redis';
+import { RedisClientCloser } from '@agent-gateway/realtime';
 import { withTimeout } from '../shared/with-timeout';
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -16,6 +17,7 @@ export const REDIS_CONNECTION = Symbol('CHAT_WORKFLOW_REDIS_CONNECTION');
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnection.name);
   readonly client: RedisClient;
+  private readonly closer: RedisClientCloser;
   private failing = false;
 
   constructor(
@@ -33,6 +35,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
       },
     });
+    this.closer = new RedisClientCloser(this.client, timeoutMs);
     // Without a listener an 'error' event would crash the process; log each outage once.
     this.client.on('error', (error: unknown) => {
       if (this.failing) return;
@@ -65,11 +68,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     await withTimeout(this.client.ping(), this.timeoutMs, 'Redis PING');
   }
 
+  /** Within REDIS_TIMEOUT_MS, and leaving no socket behind even on a hung Redis. */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.client.isOpen) return;
-    // A graceful close waits for replies; a hung Redis would never send them.
-    await withTimeout(this.client.close(), this.timeoutMs, 'Redis close').catch(() =>
-      this.client.destroy(),
-    );
+    await this.closer.closeGracefully();
   }
 }

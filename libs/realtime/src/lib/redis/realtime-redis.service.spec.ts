@@ -1,4 +1,3 @@
-import { createClient } from '@redis/client';
 import { TestRedisServer, freePort } from '@agent-gateway/test-support';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
 import { RealtimeRedis } from './realtime-redis.service';
@@ -10,18 +9,6 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** The connections `server` holds open, asked over a connection of its own (not counted). */
-async function otherConnections(server: TestRedisServer): Promise<number> {
-  const probe = createClient({ url: server.url });
-  await probe.connect();
-  try {
-    const list = String(await probe.sendCommand(['CLIENT', 'LIST']));
-    return list.trim().split('\n').length - 1;
-  } finally {
-    probe.destroy();
   }
 }
 
@@ -85,7 +72,7 @@ describe('RealtimeRedis', () => {
       // Long enough for an attempt that outlived the shutdown to have connected.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(redis.commands.isReady || redis.subscriber.isReady).toBe(false);
-      expect(await otherConnections(server)).toBe(0);
+      expect(await server.otherConnections()).toBe(0);
     } finally {
       await server.stop();
     }
@@ -108,7 +95,7 @@ describe('RealtimeRedis', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await redis.onApplicationShutdown();
       await expect(pending).resolves.toBeInstanceOf(Error);
-      expect(await otherConnections(server)).toBe(0);
+      expect(await server.otherConnections()).toBe(0);
     } finally {
       await server.stop();
     }

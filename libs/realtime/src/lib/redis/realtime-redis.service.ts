@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { RESP_TYPES, createClient } from '@redis/client';
 import { REALTIME_OPTIONS, type RealtimeOptions } from '../realtime.options';
+import { RedisClientCloser } from './redis-client-closer';
 
 function connect(url: string) {
   return createClient({
@@ -28,8 +29,7 @@ export class RealtimeRedis implements OnApplicationShutdown {
   readonly commands: RealtimeRedisClient;
   readonly subscriber: RealtimeRedisClient;
   private ready: Promise<void> | undefined;
-  /** Clients with a connection attempt in flight, not waiting to retry: see `closeByForce`. */
-  private readonly attempting = new Set<RealtimeRedisClient>();
+  private readonly closers: Record<'commands' | 'subscriber', RedisClientCloser>;
 
   constructor(@Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions) {
     const url = options.redisUrl;
@@ -39,6 +39,11 @@ export class RealtimeRedis implements OnApplicationShutdown {
     // every command for each new options object, about 25 ms of the main thread and 0.2 MB
     // that stay; `duplicate()` reuses the class (and the Buffer type mapping).
     this.subscriber = this.commands.duplicate({ disableOfflineQueue: false });
+    // Before `connect()`: a closer follows the connection attempts from the first.
+    this.closers = {
+      commands: new RedisClientCloser(this.commands, options.redisTimeoutMs),
+      subscriber: new RedisClientCloser(this.subscriber, options.redisTimeoutMs),
+    };
     for (const [role, client] of [
       ['commands', this.commands],
       ['subscriber', this.subscriber],
@@ -46,10 +51,7 @@ export class RealtimeRedis implements OnApplicationShutdown {
       // Without a listener an 'error' would crash the process; reconnects repeat it, so say it
       // once per outage and once when it is over.
       let failing = false;
-      this.attempting.add(client);
-      client.on('reconnecting', () => this.attempting.add(client));
       client.on('error', (error: Error) => {
-        this.attempting.delete(client);
         if (failing) return;
         failing = true;
         this.logger.warn(
@@ -57,7 +59,6 @@ export class RealtimeRedis implements OnApplicationShutdown {
         );
       });
       client.on('ready', () => {
-        this.attempting.delete(client);
         if (failing) this.logger.log(`redis ${role} connection is back`);
         failing = false;
       });
@@ -107,56 +108,13 @@ export class RealtimeRedis implements OnApplicationShutdown {
     return this.ready;
   }
 
-  /**
-   * Closes both connections within the time limit, leaving no socket behind: the commands
-   * connection gracefully when Redis still answers, every other way by force. node-redis 5.12
-   * cannot be forced once `close()` has begun (`destroy()` then throws and the socket stays
-   * open), and lets a connection attempt in flight finish after `close()` or `destroy()`; either
-   * way a live socket would keep the process from exiting.
-   */
+  /** Closes both connections within the time limit, leaving no socket behind. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([
-      this.closeGracefully(this.commands),
+      this.closers.commands.closeGracefully(),
       // Nothing to wait for on the subscriber: a subscription reply is worth nothing now.
-      this.closeByForce(this.subscriber),
+      this.closers.subscriber.closeByForce(),
     ]);
-  }
-
-  private async closeGracefully(client: RealtimeRedisClient): Promise<void> {
-    await this.attemptInFlightEnded(client);
-    if (!client.isOpen) return;
-    try {
-      // Replies come in order: once this one is back, no reply is outstanding, and `close()`
-      // has nothing to wait for.
-      if (!client.isReady) throw new Error('not connected');
-      await this.withinLimit('redis close', client.ping());
-    } catch {
-      return this.closeByForce(client);
-    }
-    await client.close();
-  }
-
-  private async closeByForce(client: RealtimeRedisClient): Promise<void> {
-    await this.attemptInFlightEnded(client);
-    if (!client.isOpen) return;
-    const stillConnecting = !client.isReady;
-    client.destroy();
-    // An attempt that outlived the wait would still open a socket: it must not hold the process.
-    if (stillConnecting) client.once('ready', () => client.unref());
-  }
-
-  /** While a connection attempt is in flight, waits (within the limit) for it to succeed or fail. */
-  private async attemptInFlightEnded(client: RealtimeRedisClient): Promise<void> {
-    if (!client.isOpen || !this.attempting.has(client)) return;
-    let settle = (): void => undefined;
-    const ended = new Promise<void>((resolve) => {
-      settle = resolve;
-      client.once('ready', settle);
-      client.once('error', settle);
-    });
-    await this.withinLimit('redis connect', ended).catch(() => undefined);
-    client.off('ready', settle);
-    client.off('error', settle);
   }
 
   private async withinLimit<T>(what: string, work: Promise<T>): Promise<T> {
