@@ -1,4 +1,4 @@
-import { TestRedisServer, freePort } from '@agent-gateway/test-support';
+import { TestRedisServer, freePort, until } from '@agent-gateway/test-support';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { RealtimeRedis } from '../redis/realtime-redis.service';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
@@ -15,14 +15,6 @@ function thinking(seq: number, text: string): EventEnvelope {
     ts: Date.now(),
     ...plainPayload({ text }),
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Publishes two events and a flush marker; what the bus delivered by the marker's return. */

@@ -1,16 +1,8 @@
-import { TestRedisServer, freePort } from '@agent-gateway/test-support';
+import { TestRedisServer, freePort, until } from '@agent-gateway/test-support';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
 import { RealtimeRedis } from './realtime-redis.service';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('RealtimeRedis', () => {
   it('opens its two connections from one client class, both answering Buffers', async () => {

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { RESP_TYPES, createClient } from '@redis/client';
 import { REALTIME_OPTIONS, type RealtimeOptions } from '../realtime.options';
 import { RedisClientCloser } from './redis-client-closer';
+import { withinLimit } from './within-limit';
 
 function connect(url: string) {
   return createClient({
     url,
-    // Commands fail fast while disconnected rather than queue for an unbounded time; only the
-    // subscriber queues its SUBSCRIBE until connected (and node-redis re-subscribes on reconnect).
+    // Commands fail fast while disconnected rather than queue for an unbounded time.
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 5000,
@@ -37,7 +37,9 @@ export class RealtimeRedis implements OnApplicationShutdown {
     this.commands = connect(url);
     // A copy of the first, not a second `createClient`: node-redis builds a client class with
     // every command for each new options object, about 25 ms of the main thread and 0.2 MB
-    // that stay; `duplicate()` reuses the class (and the Buffer type mapping).
+    // that stay; `duplicate()` reuses the class (and the Buffer type mapping). Only the
+    // subscriber queues while disconnected, for a SUBSCRIBE made during a reconnect; node-redis
+    // renews the active ones itself.
     this.subscriber = this.commands.duplicate({ disableOfflineQueue: false });
     // Before `connect()`: a closer follows the connection attempts from the first.
     this.closers = {
@@ -73,9 +75,10 @@ export class RealtimeRedis implements OnApplicationShutdown {
 
   /** Runs one Redis operation under the configured time limit. */
   bounded<T>(operation: string, work: (client: RealtimeRedisClient) => Promise<T>): Promise<T> {
-    return this.withinLimit(
-      `redis ${operation}`,
+    return withinLimit(
       this.whenReady().then(() => work(this.commands)),
+      this.options.redisTimeoutMs,
+      `redis ${operation}`,
     );
   }
 
@@ -115,21 +118,5 @@ export class RealtimeRedis implements OnApplicationShutdown {
       // Nothing to wait for on the subscriber: a subscription reply is worth nothing now.
       this.closers.subscriber.closeByForce(),
     ]);
-  }
-
-  private async withinLimit<T>(what: string, work: Promise<T>): Promise<T> {
-    const limitMs = this.options.redisTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what} did not answer within ${limitMs} ms`)),
-        limitMs,
-      );
-    });
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

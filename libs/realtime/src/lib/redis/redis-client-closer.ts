@@ -1,3 +1,5 @@
+import { withinLimit } from './within-limit';
+
 /** What closing needs of a node-redis 5 client, whichever package created it. */
 export interface ClosableRedisClient {
   readonly isOpen: boolean;
@@ -36,14 +38,15 @@ export class RedisClientCloser {
     const client = this.client;
     await this.attemptInFlightEnded();
     if (!client.isOpen) return;
-    try {
-      // Replies come in order: once this one is back, no reply is outstanding, and `close()`
-      // has nothing to wait for.
-      if (!client.isReady) throw new Error('not connected');
-      await this.withinLimit(client.ping());
-    } catch {
-      return this.closeByForce();
-    }
+    // Replies come in order: once a PING's is back, no reply is outstanding, and `close()` has
+    // nothing to wait for.
+    const answered =
+      client.isReady &&
+      (await withinLimit(client.ping(), this.limitMs, 'redis close').then(
+        () => true,
+        () => false,
+      ));
+    if (!answered) return this.closeByForce();
     await client.close();
   }
 
@@ -67,23 +70,8 @@ export class RedisClientCloser {
       client.once('ready', settle);
       client.once('error', settle);
     });
-    await this.withinLimit(ended).catch(() => undefined);
+    await withinLimit(ended, this.limitMs, 'redis connect').catch(() => undefined);
     client.off('ready', settle);
     client.off('error', settle);
-  }
-
-  private async withinLimit<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis did not answer within ${this.limitMs} ms`)),
-        this.limitMs,
-      );
-    });
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
