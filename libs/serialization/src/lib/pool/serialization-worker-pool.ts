@@ -123,6 +123,14 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     }
   }
 
+  /**
+   * A buffer for a result made on the main thread, shared like the workers' results while the
+   * limit allows (`SharedResultBudget.allocate`), so that it starts no collection either.
+   */
+  resultBuffer(byteLength: number): Buffer {
+    return this.sharedResults.allocate(byteLength);
+  }
+
   /** See `SharedResultBudget.retain`: bytes kept for replay do not count against the limit. */
   retainResult(bytes: Uint8Array): void {
     this.sharedResults.retain(bytes);

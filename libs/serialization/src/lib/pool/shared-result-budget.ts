@@ -46,6 +46,17 @@ export class SharedResultBudget {
     return { retained: this.retainedBytes, unretained: this.unretainedBytes };
   }
 
+  /**
+   * A result's buffer made on the main thread (the sliced encoder's): shared and counted when
+   * the limit allows, else an ordinary one of its own, which V8 counts. Never a slice of Node's
+   * buffer pool, which must never be shared.
+   */
+  allocate(byteLength: number): Buffer {
+    return this.allowsShared()
+      ? this.adopt(new SharedArrayBuffer(byteLength))
+      : Buffer.allocUnsafeSlow(byteLength);
+  }
+
   /** Counts a shared result until the collector reclaims it; hands back its bytes as a Buffer. */
   adopt(result: SharedArrayBuffer): Buffer {
     this.adopted.add(result);

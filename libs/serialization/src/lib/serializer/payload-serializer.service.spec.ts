@@ -161,6 +161,22 @@ describe('PayloadSerializer', () => {
       expect(decode(result)).toEqual(toSafeJson(payload));
     });
 
+    it('hands back results of their own: later encodes, one at a time or together, change none', async () => {
+      // Each about 100 KB: the encoder's scratch slabs (1 MiB) are used again from one to the next.
+      const payloads = ['a', 'é', '中', '😀'].map((character) => ({
+        rows: Array.from({ length: 500 }, (_, index) => ({ index, text: character.repeat(60) })),
+      }));
+
+      const first = await compiled.serializer.serialize(payloads[0]);
+      const second = await compiled.serializer.serialize(payloads[1]);
+      const together = await Promise.all(
+        payloads.slice(2).map((payload) => compiled.serializer.serialize(payload)),
+      );
+
+      const results = [first, second, ...together];
+      results.forEach((result, index) => expect(decode(result)).toEqual(payloads[index]));
+    });
+
     it('yields to the event loop while it encodes', async () => {
       const { moduleRef, serializer } = await compileSerializer({
         poolSize: 1,

@@ -16,6 +16,7 @@ import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
 import { OVER_BUDGET, plainJsonSize, type PlainJsonLimits } from '../safe-json/plain-json-size';
 import { truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJsonWithin, type BudgetedJson, type OverBudget } from '../safe-json/to-safe-json';
+import { ScratchSlabs } from '../sliced/scratch-slabs';
 import { encodeInSlices, type SlicedEncodeOptions } from '../sliced/sliced-json-encoder';
 import type { SerializationPath, SerializedPayload } from './serialized-payload';
 
@@ -35,6 +36,8 @@ export interface SerializeOptions {
 export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown {
   private readonly convert: SlicedEncodeOptions['convert'];
   private readonly plainLimits: PlainJsonLimits;
+  /** The sliced encoder's scratch space: as much as one payload can take, kept from use to use. */
+  private readonly slabs: ScratchSlabs;
   /** Deadlines of the calls in progress, aborted all at once on shutdown. */
   private readonly inFlight = new Set<AbortController>();
   private closing = false;
@@ -46,6 +49,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   ) {
     this.convert = { maxDepth: options.maxDepth, maxStringChars: options.maxStringChars };
     this.plainLimits = { ...this.convert, budgetBytes: options.inlineThresholdBytes };
+    this.slabs = new ScratchSlabs(options.maxEventBytes);
   }
 
   /** Never rejects, and settles within about `timeoutMs`. */
@@ -62,6 +66,8 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
           pieceBytes: this.options.inlineThresholdBytes,
           signal,
           offload: (value) => this.pool.run(value, signal),
+          slabs: this.slabs,
+          allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
         }),
       );
     }

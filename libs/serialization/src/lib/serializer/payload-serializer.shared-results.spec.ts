@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { isSharedArrayBuffer } from 'node:util/types';
 import { runInNewContext } from 'node:vm';
 import type { SerializationOptions } from '../config/serialization-options';
+import { buildNestedState } from '../recipes/nested-state.recipe';
 import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
 import type { SerializedPayload } from './serialized-payload';
 
@@ -159,6 +160,31 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
     });
   });
 
+  describe('results the sliced encoder makes on the main thread', () => {
+    const block = serializerForBlock();
+
+    it('come back shared as well, and encoding them again and again grows no external memory', async () => {
+      const { compiled } = block;
+      const state = { state: buildNestedState(STATE_BYTES) };
+      const expected = JSON.stringify(state);
+      // The first encode allocates the scratch slabs the later ones use again.
+      await compiled.serializer.serialize(state);
+      const before = externalBytes();
+
+      const kept: Buffer[] = [];
+      for (let i = 0; i < 4; i++) kept.push(bytesOf(await compiled.serializer.serialize(state)));
+      const grown = externalBytes() - before;
+
+      for (const bytes of kept) {
+        expect(isSharedArrayBuffer(bytes.buffer)).toBe(true);
+        expect(bytes.toString('utf8')).toBe(expected);
+      }
+      // Fresh buffers for the text and the results would have grown it by twice the four results.
+      expect(grown).toBeLessThan(expected.length / 2);
+      expect(await metric(compiled, UNRETAINED)).toBeGreaterThanOrEqual(4 * expected.length);
+    });
+  });
+
   describe('sharedResultBytes 0', () => {
     const block = serializerForBlock({ sharedResultBytes: 0 });
 
@@ -166,6 +192,19 @@ describe('PayloadSerializer: how worker results reach the main thread', () => {
       const { compiled } = block;
       const bytes = bytesOf(await compiled.serializer.serialize(largeState()));
       expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
+      expect(await metric(compiled, UNRETAINED)).toBe(0);
+    });
+
+    it('gives the sliced encoder ordinary buffers of their own too', async () => {
+      const { compiled } = block;
+      const state = { state: buildNestedState(STATE_BYTES) };
+
+      const bytes = bytesOf(await compiled.serializer.serialize(state));
+
+      expect(isSharedArrayBuffer(bytes.buffer)).toBe(false);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+      expect(bytes.toString('utf8')).toBe(JSON.stringify(state));
       expect(await metric(compiled, UNRETAINED)).toBe(0);
     });
   });

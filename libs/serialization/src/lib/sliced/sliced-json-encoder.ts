@@ -6,6 +6,8 @@ import { OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
 import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
+import type { ScratchSlabs } from './scratch-slabs';
+import { SlabTextWriter } from './slab-text-writer';
 
 export interface SlicedEncodeOptions {
   convert: Required<Pick<SafeJsonOptions, 'maxDepth' | 'maxStringChars'>>;
@@ -18,6 +20,10 @@ export interface SlicedEncodeOptions {
   signal: AbortSignal;
   /** Serializes a piece holding `DeferredValue`s in a worker, where they can be built. */
   offload: (value: JsonValue) => Promise<PoolOutcome>;
+  /** Where the text is encoded before the result is copied out. */
+  slabs: ScratchSlabs;
+  /** The result's buffer, of exactly `byteLength` bytes. */
+  allocateResult: (byteLength: number) => Buffer;
 }
 
 interface Frame {
@@ -33,30 +39,43 @@ interface Frame {
 // A Map whose toJSON returns another special object, and so on: a few hops are real, more are not.
 const MAX_SHAPE_HOPS = 8;
 const STEPS_PER_CLOCK_READ = 8;
-/** Pending text encoded to bytes once it reaches this many characters. */
+/** Pending text encoded into the slabs once it reaches this many characters. */
 const FLUSH_CHARS = 64 * 1024;
 
 /**
  * Encodes a large value that lives on the main thread, as UTF-8 JSON, in slices of at most
  * about `sliceMs` with the event loop free in between. Same rules as `toSafeJson`: subtrees up
  * to `pieceBytes` go through it and native JSON.stringify; only the levels above them are
- * walked here. `DeferredValue`s are built and encoded by a worker and spliced in.
+ * walked here. `DeferredValue`s are built and encoded by a worker and spliced in. The text goes
+ * into scratch slabs used again from encode to encode, and only the result is allocated
+ * (`ScratchSlabs` says why).
  */
 export function encodeInSlices(value: unknown, options: SlicedEncodeOptions): Promise<PoolOutcome> {
   return new SlicedJsonEncoder(options).encode(value);
 }
 
 class SlicedJsonEncoder {
+  /** Views of the slabs, and the outcomes of offloaded pieces, in the order they are written. */
   private readonly parts: Array<Buffer | Promise<PoolOutcome>> = [];
+  private readonly text: SlabTextWriter;
   private pending: string[] = [];
   private pendingChars = 0;
-  private flushedBytes = 0;
   private readonly stack: Frame[] = [];
   private readonly ancestors: object[] = [];
 
-  constructor(private readonly options: SlicedEncodeOptions) {}
+  constructor(private readonly options: SlicedEncodeOptions) {
+    this.text = new SlabTextWriter(options.slabs);
+  }
 
   async encode(value: unknown): Promise<PoolOutcome> {
+    try {
+      return await this.encodeWhole(value);
+    } finally {
+      this.text.release();
+    }
+  }
+
+  private async encodeWhole(value: unknown): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
     this.visit(value);
     let sliceStarted = performance.now();
@@ -69,7 +88,7 @@ class SlicedJsonEncoder {
       if (this.pendingChars >= FLUSH_CHARS) this.flush();
       if (performance.now() - sliceStarted < sliceMs) continue;
       this.flush();
-      if (this.flushedBytes > maxEventBytes) return { kind: 'truncated', reason: 'too_large' };
+      if (this.text.byteLength > maxEventBytes) return { kind: 'truncated', reason: 'too_large' };
       await yieldToEventLoop();
       if (signal.aborted) return abortedOutcome(signal);
       sliceStarted = performance.now();
@@ -193,14 +212,12 @@ class SlicedJsonEncoder {
 
   private flush(): void {
     if (this.pendingChars === 0) return;
-    const bytes = Buffer.from(this.pending.join(''));
-    this.parts.push(bytes);
-    this.flushedBytes += bytes.length;
+    this.parts.push(...this.text.write(this.pending.join('')));
     this.pending = [];
     this.pendingChars = 0;
   }
 
-  /** Waits for offloaded pieces, then joins everything, copying in slices too. */
+  /** Waits for offloaded pieces, then copies everything into the result, in slices too. */
   private async assemble(): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
     const buffers: Buffer[] = [];
@@ -211,6 +228,8 @@ class SlicedJsonEncoder {
       }
       const outcome = await part;
       if (signal.aborted) return abortedOutcome(signal);
+      // A worker's result is the caller's to keep: a payload that is all one piece needs no copy.
+      if (this.parts.length === 1 && outcome.kind === 'bytes') return outcome;
       buffers.push(
         outcome.kind === 'bytes'
           ? outcome.bytes
@@ -220,8 +239,7 @@ class SlicedJsonEncoder {
     const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
     if (total > maxEventBytes)
       return { kind: 'truncated', reason: 'too_large', originalBytes: total };
-    if (buffers.length === 1) return { kind: 'bytes', bytes: buffers[0] };
-    const bytes = Buffer.allocUnsafe(total);
+    const bytes = this.options.allocateResult(total);
     let offset = 0;
     let sliceStarted = performance.now();
     for (const buffer of buffers) {
