@@ -11,6 +11,14 @@ export const NOT_PLAIN = -1;
 /** `plainJsonSize` answers: plain as far as it looked, but larger than the budget. */
 export const OVER_BUDGET = -2;
 
+/**
+ * How far a size estimate (this one's or `toSafeJsonWithin`'s) can fall short of the UTF-8 JSON:
+ * a string or key is estimated at its UTF-16 length, and a control character's JSON (`\u0001`)
+ * takes 6 bytes; a number is estimated at 8 bytes, and its text takes at most 24. A result
+ * estimated at `n` bytes is at most `6 n` bytes long.
+ */
+export const MAX_BYTES_PER_ESTIMATED_BYTE = 6;
+
 const DEFERRED_KEY: keyof DeferredValue = '$deferred';
 
 /**

@@ -37,15 +37,17 @@ const OBJECT_PROTOTYPE = Object.prototype;
  * converter, the workers and the sliced encoder agree. Returns what stands for `value` in JSON
  * (itself converted further by the caller), or `ORDINARY` for a plain object or array.
  * May throw when a `toJSON` throws; callers turn that into the `unserializable` marker.
+ *
+ * `honourToJSON` false for what a `toJSON` returned: as with JSON.stringify, a `toJSON` result's
+ * own `toJSON` is not called (one that returns `{ ...this }` would recurse without end); the
+ * values inside it are converted as usual.
  */
-export function plainShapeOf(value: object): unknown {
+export function plainShapeOf(value: object, honourToJSON = true): unknown {
   if (Array.isArray(value)) return ORDINARY;
   const prototype: unknown = Object.getPrototypeOf(value);
   // Object literals are by far the most common case: one prototype check, no instanceof chain.
   if (prototype === OBJECT_PROTOTYPE || prototype === null) {
-    return typeof (value as { toJSON?: unknown }).toJSON === 'function'
-      ? (value as { toJSON(key: string): unknown }).toJSON('')
-      : ORDINARY;
+    return honourToJSON && hasToJSON(value) ? value.toJSON('') : ORDINARY;
   }
   // Before `toJSON`: Buffer has one, and it yields an array of numbers, not base64.
   if (ArrayBuffer.isView(value)) {
@@ -67,11 +69,18 @@ export function plainShapeOf(value: object): unknown {
     return object;
   }
   if (value instanceof Set) return Array.from(value);
-  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+  if (
+    value instanceof Number ||
+    value instanceof String ||
+    value instanceof Boolean ||
+    value instanceof BigInt
+  ) {
     return value.valueOf();
   }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return (value as { toJSON(key: string): unknown }).toJSON('');
-  }
-  return ORDINARY;
+  return honourToJSON && hasToJSON(value) ? value.toJSON('') : ORDINARY;
+}
+
+/** Whether `plainShapeOf` would hand back what `value.toJSON` returns. */
+export function hasToJSON(value: object): value is { toJSON(key: string): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }

@@ -105,12 +105,36 @@ describe('toSafeJson', () => {
     expect(toSafeJson([Number.NaN, Infinity, -Infinity])).toEqual([null, null, null]);
   });
 
-  it('unboxes boxed primitives', () => {
-    expect(toSafeJson([new String('s'), new Number(2), new Boolean(false)])).toEqual([
-      's',
-      2,
-      false,
-    ]);
+  it('unboxes boxed primitives, a boxed BigInt to its decimal string', () => {
+    expect(
+      toSafeJson([new String('s'), new Number(2), new Boolean(false), Object(5n) as object]),
+    ).toEqual(['s', 2, false, '5']);
+  });
+
+  it('calls toJSON once, as JSON.stringify does: not on what it returned, whose values are converted', () => {
+    const copiesItself = {
+      a: 1,
+      toJSON(): object {
+        return { ...this, b: 2 };
+      },
+    };
+    const returnsItself = {
+      a: 1,
+      toJSON(): object {
+        return this;
+      },
+    };
+    const returnsMap = { toJSON: () => new Map([['at', new Date(0)]]) };
+
+    expect(toSafeJson(copiesItself)).toEqual({ a: 1, b: 2 });
+    expect(toSafeJson(returnsItself)).toEqual({ a: 1 });
+    expect(toSafeJson({ nested: copiesItself, list: [returnsItself] })).toEqual({
+      nested: { a: 1, b: 2 },
+      list: [{ a: 1 }],
+    });
+    expect(toSafeJson(returnsMap)).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(JSON.stringify(toSafeJson(copiesItself))).toBe(JSON.stringify(copiesItself));
+    expect(JSON.stringify(toSafeJson(returnsItself))).toBe(JSON.stringify(returnsItself));
   });
 
   it('replaces containers nested deeper than maxDepth with the depth marker', () => {
@@ -140,6 +164,28 @@ describe('toSafeJson', () => {
     expect(toSafeJson(payload)).toEqual({
       broken: { truncated: true, reason: 'unserializable' },
       bad: { truncated: true, reason: 'unserializable' },
+      fine: 1,
+    });
+  });
+
+  it('confines a Proxy that throws, or a revoked one, to its own value', () => {
+    const throwing = new Proxy(
+      {},
+      {
+        get: (): never => {
+          throw new Error('get');
+        },
+        ownKeys: (): never => {
+          throw new Error('ownKeys');
+        },
+      },
+    );
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+
+    expect(toSafeJson({ throwing, revoked: revoked.proxy, fine: 1 })).toEqual({
+      throwing: { truncated: true, reason: 'unserializable' },
+      revoked: { truncated: true, reason: 'unserializable' },
       fine: 1,
     });
   });

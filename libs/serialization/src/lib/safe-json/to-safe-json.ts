@@ -1,7 +1,7 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { plainJsonSize } from './plain-json-size';
-import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
+import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {
@@ -28,6 +28,11 @@ export interface BudgetedJson {
   readonly bytes: number;
   /** True when the value still holds a `DeferredValue` that only a worker can build. */
   readonly hasDeferred: boolean;
+  /**
+   * True when the value itself is one JSON omits as a property (its `toJSON` returned
+   * `undefined`, a function or a symbol); `value` is then `null`, what JSON writes in an array.
+   */
+  readonly omitted: boolean;
 }
 
 /** Where a value sits inside a larger one that is being converted piece by piece. */
@@ -69,12 +74,13 @@ export function toSafeJsonWithin(
 ): BudgetedJson | OverBudget {
   const converter = new SafeJsonConverter(options, budgetBytes, within);
   try {
-    const json = converter.run(value);
+    const json = converter.convertRoot(value);
     return {
       overBudget: false,
-      value: json,
+      value: json === OMIT ? null : json,
       bytes: converter.bytes,
       hasDeferred: converter.hasDeferred,
+      omitted: json === OMIT,
     };
   } catch (error: unknown) {
     if (error === OVER_BUDGET) return OVER_BUDGET;
@@ -119,12 +125,19 @@ class SafeJsonConverter {
   }
 
   run(value: unknown): JsonValue {
-    const json = this.convert(value, this.startDepth);
+    const json = this.convertRoot(value);
     return json === OMIT ? null : json;
   }
 
-  private convert(value: unknown, depth: number): JsonValue | typeof OMIT {
-    if (typeof value === 'object' && value !== null) return this.object(value, depth);
+  convertRoot(value: unknown): JsonValue | typeof OMIT {
+    return this.convert(value, this.startDepth);
+  }
+
+  /** `honourToJSON` false for what a `toJSON` returned (`plainShapeOf` says why). */
+  private convert(value: unknown, depth: number, honourToJSON = true): JsonValue | typeof OMIT {
+    if (typeof value === 'object' && value !== null) {
+      return this.object(value, depth, honourToJSON);
+    }
     const json = safePrimitive(value, this.maxStringChars);
     this.count(estimateBytes(json));
     return json;
@@ -135,12 +148,12 @@ class SafeJsonConverter {
     return text;
   }
 
-  private object(value: object, depth: number): JsonValue | typeof OMIT {
+  private object(value: object, depth: number, honourToJSON: boolean): JsonValue | typeof OMIT {
     if (this.ancestors.includes(value)) return this.marker(CIRCULAR_MARKER);
     if (depth >= this.maxDepth) return this.marker(DEPTH_MARKER);
     this.ancestors.push(value);
     try {
-      return this.container(value, depth);
+      return this.container(value, depth, honourToJSON);
     } catch (error: unknown) {
       if (error === OVER_BUDGET) throw error;
       // A throwing toJSON or recipe spoils only its own value, not the whole payload.
@@ -150,13 +163,16 @@ class SafeJsonConverter {
     }
   }
 
-  private container(value: object, depth: number): JsonValue | typeof OMIT {
+  private container(value: object, depth: number, honourToJSON: boolean): JsonValue | typeof OMIT {
     if (isDeferredValue(value)) {
       if (this.resolveDeferred !== undefined) return this.built(this.resolveDeferred(value), depth);
       this.hasDeferred = true;
     }
-    const shape = plainShapeOf(value);
-    if (shape !== ORDINARY) return this.convert(shape, depth);
+    const shape = plainShapeOf(value, honourToJSON);
+    // A toJSON that returns its own object: that object's keys, as JSON.stringify writes them.
+    if (shape !== ORDINARY && shape !== value) {
+      return this.convert(shape, depth, !hasToJSON(value));
+    }
     if (Array.isArray(value)) return this.array(value, depth);
     return this.record(value as Record<string, unknown>, depth);
   }

@@ -138,6 +138,57 @@ describe('PayloadSerializer limits and faults', () => {
       });
     });
 
+    it('never answers inline with more than maxEventBytes, however the estimate falls short', async () => {
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        maxEventBytes: 16_384,
+        inlineThresholdBytes: 16_384,
+      });
+      try {
+        for (const character of ['€', '\u0001']) {
+          const result = await serializer.serialize({ text: character.repeat(5000) });
+          const bytes =
+            result.encoding === 'json-bytes'
+              ? result.bytes.length
+              : Buffer.byteLength(JSON.stringify(result.value));
+
+          expect(bytes).toBeLessThanOrEqual(16_384);
+        }
+        // Within a sixth of the limit the threshold stands: small events stay inline.
+        expect(await serializer.serialize({ text: 'x'.repeat(2000) })).toMatchObject({
+          encoding: 'inline',
+        });
+      } finally {
+        await moduleRef.close();
+      }
+    });
+
+    it('stops the worker building a piece of a payload found too large, so later payloads are served', async () => {
+      const { moduleRef, serializer } = await compileSerializer({
+        ...testRecipes,
+        poolSize: 1,
+        maxEventBytes: 50_000,
+        inlineThresholdBytes: 1024,
+        sliceMs: 1,
+        timeoutMs: 3000,
+      });
+      try {
+        // Large enough that the encoder finds it too large between two slices, before the end.
+        const payload = {
+          state: deferredValue('spin-forever', {}),
+          rows: Array.from({ length: 100_000 }, (_, index) => `row number ${index}`),
+        };
+
+        const result = await serializer.serialize(payload);
+        const later = await serializer.serialize({ state: deferredValue('thread-id', {}) });
+
+        expect(result).toMatchObject({ encoding: 'truncated', value: { reason: 'too_large' } });
+        expect(later.encoding).toBe('json-bytes');
+      } finally {
+        await moduleRef.close();
+      }
+    });
+
     it('truncates a main-thread payload over maxEventBytes', async () => {
       const payload = { rows: Array.from({ length: 5000 }, (_, index) => `row number ${index}`) };
 

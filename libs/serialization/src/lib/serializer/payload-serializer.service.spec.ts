@@ -52,6 +52,46 @@ describe('PayloadSerializer', () => {
       if (result.encoding === 'inline') expect(result.value).toBe(payload);
     });
 
+    it('never throws on getters or Proxies that throw: the marker takes their place alone', async () => {
+      const throwingProxy = new Proxy(
+        {},
+        {
+          get: (): never => {
+            throw new Error('get');
+          },
+        },
+      );
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const payload = {
+        ok: 1,
+        get bad(): never {
+          throw new Error('getter');
+        },
+        proxy: throwingProxy,
+        revoked: revoked.proxy,
+      };
+      const expected = {
+        ok: 1,
+        bad: { truncated: true, reason: 'unserializable' },
+        proxy: { truncated: true, reason: 'unserializable' },
+        revoked: { truncated: true, reason: 'unserializable' },
+      };
+
+      expect(compiled.serializer.serializeInline(payload)).toMatchObject({
+        encoding: 'inline',
+        value: expected,
+      });
+      expect(await compiled.serializer.serialize(payload)).toMatchObject({
+        encoding: 'inline',
+        value: expected,
+      });
+      expect(await compiled.serializer.serialize(throwingProxy)).toMatchObject({
+        encoding: 'inline',
+        value: { truncated: true, reason: 'unserializable' },
+      });
+    });
+
     it('copies an own "constructor" key like any other key', async () => {
       const result = await compiled.serializer.serialize({ constructor: 'x', n: 1 });
 
@@ -175,6 +215,88 @@ describe('PayloadSerializer', () => {
 
       const results = [first, second, ...together];
       results.forEach((result, index) => expect(decode(result)).toEqual(payloads[index]));
+    });
+
+    it('writes what a toJSON returns as JSON.stringify and the inline path do: keys of omitted values dropped', async () => {
+      const payload = (padding: number): Record<string, unknown> => ({
+        undefinedValue: { toJSON: () => undefined },
+        functionValue: { toJSON: () => () => 1 },
+        symbolValue: { toJSON: () => Symbol('s') },
+        list: [1, { toJSON: () => undefined }],
+        copiesItself: {
+          a: 1,
+          toJSON(): object {
+            return { ...this, b: 2 };
+          },
+        },
+        returnsItself: {
+          big: 'r'.repeat(padding),
+          toJSON(): object {
+            return this;
+          },
+        },
+        padding: 'p'.repeat(padding),
+      });
+      const inline = await compiled.serializer.serialize(payload(10));
+      const sliced = await compiled.serializer.serialize(payload(5000));
+
+      expect(inline.encoding).toBe('inline');
+      expect(inline.encoding === 'inline' && JSON.stringify(inline.value)).toBe(
+        JSON.stringify(payload(10)),
+      );
+      expect(sliced.encoding === 'json-bytes' && sliced.bytes.toString()).toBe(
+        JSON.stringify(payload(5000)),
+      );
+    });
+
+    it('confines a throwing getter or Proxy inside a large value to its own place', async () => {
+      const throwingKeys = new Proxy(
+        { big: 'k'.repeat(2000) },
+        {
+          ownKeys: (): never => {
+            throw new Error('ownKeys');
+          },
+        },
+      );
+      const payload = {
+        padding: 'p'.repeat(2000),
+        nested: {
+          get bad(): never {
+            throw new Error('getter');
+          },
+          fine: 1,
+        },
+        throwingKeys,
+        keep: 'me',
+      };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(decode(result)).toEqual({
+        padding: 'p'.repeat(2000),
+        nested: { bad: { truncated: true, reason: 'unserializable' }, fine: 1 },
+        throwingKeys: { truncated: true, reason: 'unserializable' },
+        keep: 'me',
+      });
+    });
+
+    it('counts the depth limit of a deferred piece from the root of the payload', async () => {
+      const state = deferredValue('deep', { levels: 70 });
+      let nested: unknown = state;
+      for (let level = 0; level < 10; level++) nested = { n: nested };
+      const depthOf = (value: unknown): number =>
+        typeof value === 'object' && value !== null
+          ? 1 + Math.max(0, ...Object.values(value).map(depthOf))
+          : 0;
+
+      const small = decode(await compiled.serializer.serialize(nested));
+      const large = decode(
+        await compiled.serializer.serialize({ nested, padding: 'p'.repeat(2000) }),
+      );
+
+      expect(depthOf(small)).toBe(64);
+      expect(depthOf((large as { nested: unknown }).nested)).toBe(63);
+      expect(JSON.stringify(large)).toContain('[MaxDepth]');
     });
 
     it('yields to the event loop while it encodes', async () => {

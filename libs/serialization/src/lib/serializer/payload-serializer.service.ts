@@ -13,7 +13,13 @@ import {
 import { SerializationMetrics } from '../metrics/serialization.metrics';
 import type { AbortReason, PoolOutcome } from '../pool/pool-outcome';
 import { SerializationWorkerPool } from '../pool/serialization-worker-pool';
-import { OVER_BUDGET, plainJsonSize, type PlainJsonLimits } from '../safe-json/plain-json-size';
+import {
+  MAX_BYTES_PER_ESTIMATED_BYTE,
+  NOT_PLAIN,
+  OVER_BUDGET,
+  plainJsonSize,
+  type PlainJsonLimits,
+} from '../safe-json/plain-json-size';
 import { truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJsonWithin, type BudgetedJson, type OverBudget } from '../safe-json/to-safe-json';
 import { ScratchSlabs } from '../sliced/scratch-slabs';
@@ -36,6 +42,12 @@ export interface SerializeOptions {
 export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown {
   private readonly convert: SlicedEncodeOptions['convert'];
   private readonly plainLimits: PlainJsonLimits;
+  /**
+   * `inlineThresholdBytes`, lowered if need be so that no inline result can exceed
+   * `maxEventBytes`: inline sizes are estimates (`MAX_BYTES_PER_ESTIMATED_BYTE`), and only the
+   * other paths measure bytes. Only a threshold above a sixth of the limit is lowered.
+   */
+  private readonly inlineBudgetBytes: number;
   /** The sliced encoder's scratch space: as much as one payload can take, kept from use to use. */
   private readonly slabs: ScratchSlabs;
   /** Deadlines of the calls in progress, aborted all at once on shutdown. */
@@ -48,7 +60,11 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     private readonly metrics: SerializationMetrics,
   ) {
     this.convert = { maxDepth: options.maxDepth, maxStringChars: options.maxStringChars };
-    this.plainLimits = { ...this.convert, budgetBytes: options.inlineThresholdBytes };
+    this.inlineBudgetBytes = Math.min(
+      options.inlineThresholdBytes,
+      Math.floor(options.maxEventBytes / MAX_BYTES_PER_ESTIMATED_BYTE),
+    );
+    this.plainLimits = { ...this.convert, budgetBytes: this.inlineBudgetBytes };
     this.slabs = new ScratchSlabs(options.maxEventBytes);
   }
 
@@ -65,7 +81,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
           sliceMs: this.options.sliceMs,
           pieceBytes: this.options.inlineThresholdBytes,
           signal,
-          offload: (value) => this.pool.run(value, signal),
+          offload: (value, depth) => this.pool.run(value, signal, depth),
           slabs: this.slabs,
           allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
         }),
@@ -109,7 +125,13 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
   private checkInline(payload: unknown): SerializedPayload | BudgetedJson | OverBudget {
     // Most events are object literals already: check them without copying. The value handed
     // back is then the payload itself, so a payload must not change once it is sent.
-    const plainBytes = plainJsonSize(payload, this.plainLimits);
+    let plainBytes: number;
+    try {
+      plainBytes = plainJsonSize(payload, this.plainLimits);
+    } catch {
+      // A getter or a Proxy that throws: the converter puts a marker in its place alone.
+      plainBytes = NOT_PLAIN;
+    }
     return plainBytes >= 0
       ? { encoding: 'inline', value: payload as JsonValue, bytes: plainBytes }
       : this.convertInline(payload, plainBytes);
@@ -123,7 +145,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     // Plain but big: converting it would only find it big as well.
     if (plainBytes === OVER_BUDGET) return { overBudget: true };
     try {
-      const attempt = toSafeJsonWithin(payload, this.options.inlineThresholdBytes, this.convert);
+      const attempt = toSafeJsonWithin(payload, this.inlineBudgetBytes, this.convert);
       return attempt.overBudget || attempt.hasDeferred
         ? attempt
         : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
@@ -201,6 +223,9 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
       this.inFlight.delete(controller);
+      // Work still running for an answer already given (a worker building a piece of a payload
+      // the sliced encoder found too large) stops now, rather than hold a worker for ever.
+      if (!controller.signal.aborted) controller.abort('timeout' satisfies AbortReason);
     }
   }
 

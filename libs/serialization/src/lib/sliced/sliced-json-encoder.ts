@@ -2,8 +2,8 @@ import { isDeferredValue, type JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
-import { OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
-import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
+import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
+import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import type { ScratchSlabs } from './scratch-slabs';
@@ -18,8 +18,11 @@ export interface SlicedEncodeOptions {
   pieceBytes: number;
   /** Aborted with the truncation reason to report. */
   signal: AbortSignal;
-  /** Serializes a piece holding `DeferredValue`s in a worker, where they can be built. */
-  offload: (value: JsonValue) => Promise<PoolOutcome>;
+  /**
+   * Serializes a piece holding `DeferredValue`s in a worker, where they can be built; `depth` is
+   * where the piece sits, so that the depth limit counts from the payload's root.
+   */
+  offload: (value: JsonValue, depth: number) => Promise<PoolOutcome>;
   /** Where the text is encoded before the result is copied out. */
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
@@ -62,6 +65,12 @@ class SlicedJsonEncoder {
   private pendingChars = 0;
   private readonly stack: Frame[] = [];
   private readonly ancestors: object[] = [];
+  /**
+   * The key of the record entry being visited, written only once its value turns out to be
+   * written: a value whose `toJSON` returns `undefined`, a function or a symbol takes its key
+   * with it, as in JSON.stringify and the other paths.
+   */
+  private entryKey: { readonly text: string; readonly frame: Frame } | undefined;
 
   constructor(private readonly options: SlicedEncodeOptions) {
     this.text = new SlabTextWriter(options.slabs);
@@ -112,75 +121,106 @@ class SlicedJsonEncoder {
     const key = frame.keys[frame.index++];
     const item = this.read(frame.record as Record<string, unknown>, key);
     if (isOmitted(item)) return;
-    this.write(`${frame.wrote ? ',' : ''}${JSON.stringify(key)}:`);
-    frame.wrote = true;
+    this.entryKey = { text: `${frame.wrote ? ',' : ''}${JSON.stringify(key)}:`, frame };
     this.visit(item);
+    // Nothing was written for it: the value was omitted, and so is the key.
+    this.entryKey = undefined;
   }
 
   /** Writes `value` whole when it is small, or opens it as a container to walk. */
   private visit(value: unknown): void {
-    if (typeof value !== 'object' || value === null) {
-      const json = safePrimitive(value, this.options.convert.maxStringChars);
-      return this.write(json === OMIT ? 'null' : JSON.stringify(json));
-    }
+    if (typeof value !== 'object' || value === null) return this.writePrimitive(value);
     const depth = this.stack.length;
     // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
-    const plain = plainJsonSize(value, {
-      budgetBytes: this.options.pieceBytes,
-      maxDepth: this.options.convert.maxDepth - depth,
-      maxStringChars: this.options.convert.maxStringChars,
-    });
-    if (plain >= 0) return this.write(JSON.stringify(value));
+    const plain = this.plainSize(value, depth);
+    if (plain >= 0) return this.writeValue(JSON.stringify(value));
     // Plain but big: converting would only find it big as well.
     if (plain === OVER_BUDGET) return this.open(value);
     const position = { ancestors: this.ancestors, depth };
     const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
     if (!piece.overBudget) {
+      if (piece.omitted) return this.omitValue();
       if (piece.hasDeferred) return this.offload(piece.value);
-      return this.write(JSON.stringify(piece.value));
+      return this.writeValue(JSON.stringify(piece.value));
     }
     this.open(value);
   }
 
+  /** `plainJsonSize`, with a read that throws (a getter, a Proxy) left to the converter. */
+  private plainSize(value: object, depth: number): number {
+    try {
+      return plainJsonSize(value, {
+        budgetBytes: this.options.pieceBytes,
+        maxDepth: this.options.convert.maxDepth - depth,
+        maxStringChars: this.options.convert.maxStringChars,
+      });
+    } catch {
+      return NOT_PLAIN;
+    }
+  }
+
   private open(value: object): void {
-    if (this.ancestors.includes(value)) return this.write(JSON.stringify(CIRCULAR_MARKER));
+    if (this.ancestors.includes(value)) return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
     if (this.stack.length >= this.options.convert.maxDepth) {
-      return this.write(JSON.stringify(DEPTH_MARKER));
+      return this.writeValue(JSON.stringify(DEPTH_MARKER));
     }
     const sources: object[] = [value];
-    let current: unknown = value;
+    let current: object = value;
+    let frame: Frame;
     try {
       if (isDeferredValue(value)) return this.offload(toSafeJson(value, this.options.convert));
+      // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
+      let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
-        const shape = plainShapeOf(current as object);
-        if (shape === ORDINARY) break;
-        if (typeof shape !== 'object' || shape === null) return this.visitReplaced(shape);
+        const shape = plainShapeOf(current, honourToJSON);
+        // A toJSON that returns its own object: that object's keys.
+        if (shape === ORDINARY || shape === current) break;
+        if (typeof shape !== 'object' || shape === null) return this.writePrimitive(shape);
         if (sources.includes(shape) || this.ancestors.includes(shape)) {
-          return this.write(JSON.stringify(CIRCULAR_MARKER));
+          return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
         }
+        honourToJSON = !hasToJSON(current);
         sources.push(shape);
         current = shape;
       }
+      const items = Array.isArray(current) ? (current as unknown[]) : undefined;
+      const record = items === undefined ? (current as Record<string, unknown>) : undefined;
+      // Inside the try: a Proxy's ownKeys may throw too.
+      const keys = record === undefined ? [] : Object.keys(record);
+      frame = { sources, items, record, keys, index: 0, wrote: false };
     } catch {
-      return this.write(JSON.stringify(truncatedPayload('unserializable')));
+      return this.writeValue(JSON.stringify(truncatedPayload('unserializable')));
     }
-    const items = Array.isArray(current) ? (current as unknown[]) : undefined;
-    const record = items === undefined ? (current as Record<string, unknown>) : undefined;
-    this.stack.push({
-      sources,
-      items,
-      record,
-      keys: record === undefined ? [] : Object.keys(record),
-      index: 0,
-      wrote: false,
-    });
+    this.writeValue(frame.items === undefined ? '{' : '[');
+    this.stack.push(frame);
     this.ancestors.push(...sources);
-    this.write(items === undefined ? '{' : '[');
   }
 
-  private visitReplaced(shape: unknown): void {
-    const json = safePrimitive(shape, this.options.convert.maxStringChars);
-    this.write(json === OMIT ? 'null' : JSON.stringify(json));
+  /** A primitive, or what stands for an object (a `toJSON` result, a Date's text, ...). */
+  private writePrimitive(value: unknown): void {
+    const json = safePrimitive(value, this.options.convert.maxStringChars);
+    if (json === OMIT) return this.omitValue();
+    this.writeValue(JSON.stringify(json));
+  }
+
+  /** Writes a value's text, after its key when it is a record's entry. */
+  private writeValue(text: string): void {
+    this.writeEntryKey();
+    this.write(text);
+  }
+
+  private writeEntryKey(): void {
+    const entry = this.entryKey;
+    if (entry === undefined) return;
+    this.write(entry.text);
+    entry.frame.wrote = true;
+    this.entryKey = undefined;
+  }
+
+  /** A value JSON has no word for: a record drops its entry, an array (or the root) says null. */
+  private omitValue(): void {
+    if (this.entryKey === undefined) this.write('null');
+    else this.entryKey = undefined;
   }
 
   private close(bracket: string): void {
@@ -206,8 +246,9 @@ class SlicedJsonEncoder {
   }
 
   private offload(value: JsonValue): void {
+    this.writeEntryKey();
     this.flush();
-    this.parts.push(this.options.offload(value));
+    this.parts.push(this.options.offload(value, this.stack.length));
   }
 
   private flush(): void {

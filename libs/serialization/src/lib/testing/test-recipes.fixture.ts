@@ -18,6 +18,13 @@ registerRecipe('thread-priority', () => {
   return { kernelThreadId, nice: getPriority(kernelThreadId) };
 });
 
+/** Objects nested `levels` deep, `{ n: { n: ... } }`: for the depth limit of built values. */
+registerRecipe('deep', (args) => {
+  let value: unknown = 'leaf';
+  for (let level = 0; level < Number(args['levels']); level++) value = { n: value };
+  return value;
+});
+
 /** Never finishes: only terminating the worker stops it. */
 registerRecipe('spin-forever', () => {
   for (;;) {

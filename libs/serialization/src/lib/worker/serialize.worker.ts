@@ -31,7 +31,11 @@ for (const file of settings.recipeModules) load(file);
 
 export default function serializeInWorker(task: SerializeTask): SerializeTaskResult {
   try {
-    const json = JSON.stringify(toSafeJson(task.value, convertOptions));
+    const options =
+      task.depth === undefined
+        ? convertOptions
+        : { ...convertOptions, maxDepth: settings.maxDepth - task.depth };
+    const json = JSON.stringify(toSafeJson(task.value, options));
     // Measured before anything is allocated, so a payload over the limit costs no buffer.
     const byteLength = Buffer.byteLength(json, 'utf8');
     if (byteLength > settings.maxEventBytes) {

@@ -19,6 +19,11 @@ export interface SerializeTask {
    * `ArrayBuffer`; see `SharedResultBudget`. Absent: transferred.
    */
   shared?: boolean;
+  /**
+   * How deep inside its payload `value` sits (a piece the sliced encoder hands over), so that
+   * the depth limit counts from the payload's root. Absent: 0, the whole payload.
+   */
+  depth?: number;
 }
 
 /** The worker answers with the UTF-8 JSON (shared or transferred, never copied) or why there is none. */
