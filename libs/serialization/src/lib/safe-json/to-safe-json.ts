@@ -88,6 +88,19 @@ export function toSafeJsonWithin(
   }
 }
 
+/**
+ * The least JSON a collection or binary value converts to, known without converting it: a Map
+ * entry is at least `"":0,`, a Set entry `0,`, bytes their base64 between quotes.
+ */
+function leastJsonBytes(value: object): number {
+  if (value instanceof Map) return value.size * 5;
+  if (value instanceof Set) return value.size * 2;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    return Math.ceil(value.byteLength / 3) * 4 + 2;
+  }
+  return 0;
+}
+
 function estimateBytes(json: JsonValue | typeof OMIT): number {
   switch (typeof json) {
     case 'string':
@@ -168,6 +181,9 @@ class SafeJsonConverter {
       if (this.resolveDeferred !== undefined) return this.built(this.resolveDeferred(value), depth);
       this.hasDeferred = true;
     }
+    // Before the copy, which costs as much as the collection is large: a Map of millions of
+    // entries found over a small budget only once copied would hold the event loop for seconds.
+    if (this.budgetBytes !== Infinity) this.countAtLeast(leastJsonBytes(value));
     const shape = plainShapeOf(value, honourToJSON);
     // A toJSON that returns its own object: that object's keys, as JSON.stringify writes them.
     if (shape !== ORDINARY && shape !== value) {
@@ -242,6 +258,11 @@ class SafeJsonConverter {
       return { ...truncatedPayload('unserializable') };
     }
     return this.convert(raw, depth);
+  }
+
+  /** Fails the budget when `bytes` would, counting nothing: the value is counted when converted. */
+  private countAtLeast(bytes: number): void {
+    if (this.bytes + bytes > this.budgetBytes) throw OVER_BUDGET;
   }
 
   private count(bytes: number): void {

@@ -299,6 +299,57 @@ describe('PayloadSerializer', () => {
       expect(JSON.stringify(large)).toContain('[MaxDepth]');
     });
 
+    it('walks a large Map or Set entry by entry, into what the other paths make of it', async () => {
+      const payload = {
+        map: new Map<unknown, unknown>(
+          Array.from({ length: 3000 }, (_, index) => [index, { at: new Date(index), index }]),
+        ),
+        set: new Set(Array.from({ length: 3000 }, (_, index) => (index % 3 ? index : () => index))),
+        // Keys that name alike: JSON.parse keeps the last value in the first one's place.
+        clash: new Map<unknown, unknown>([
+          ...Array.from({ length: 600 }, (_, index): [unknown, unknown] => [`k${index}`, index]),
+          [1, 'number'],
+          ['1', 'string'],
+        ]),
+      };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(decode(result)).toEqual(toSafeJson(payload));
+      expect(Object.keys((decode(result) as { clash: object }).clash)).toEqual(
+        Object.keys(toSafeJson(payload.clash) as object),
+      );
+    });
+
+    it('reads a huge Map a slice at a time, not all of it before answering', async () => {
+      let read = 0;
+      class CountingMap<K, V> extends Map<K, V> {
+        override *[Symbol.iterator](): MapIterator<[K, V]> {
+          for (const entry of super[Symbol.iterator]()) {
+            read++;
+            yield entry;
+          }
+        }
+      }
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        sliceMs: 1,
+        timeoutMs: 10_000,
+      });
+      const entries = 200_000;
+      const map = new CountingMap(Array.from({ length: entries }, (_, index) => [index, index]));
+
+      const pending = serializer.serialize({ map });
+      const readBeforeAnswer = read;
+      const result = await pending;
+
+      expect(readBeforeAnswer).toBeLessThan(entries / 2);
+      expect(read).toBe(entries);
+      expect(decode(result)).toEqual({ map: Object.fromEntries(map) });
+      await moduleRef.close();
+    });
+
     it('yields to the event loop while it encodes', async () => {
       const { moduleRef, serializer } = await compileSerializer({
         poolSize: 1,

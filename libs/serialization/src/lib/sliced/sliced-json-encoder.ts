@@ -35,6 +35,8 @@ interface Frame {
   readonly items: readonly unknown[] | undefined;
   readonly record: Record<string, unknown> | undefined;
   readonly keys: readonly string[];
+  /** A large Map or Set, walked from its own iterator rather than copied first. */
+  readonly collection: { readonly entries: Iterator<unknown>; readonly isMap: boolean } | undefined;
   index: number;
   wrote: boolean;
 }
@@ -42,6 +44,11 @@ interface Frame {
 // A Map whose toJSON returns another special object, and so on: a few hops are real, more are not.
 const MAX_SHAPE_HOPS = 8;
 const STEPS_PER_CLOCK_READ = 8;
+/**
+ * A Map or Set with more entries than this is walked entry by entry: copying it into an object
+ * or array first (what `plainShapeOf` does) costs as much as it is large, in one go.
+ */
+const LARGE_COLLECTION_ENTRIES = 512;
 /** Pending text encoded into the slabs once it reaches this many characters. */
 const FLUSH_CHARS = 64 * 1024;
 
@@ -109,6 +116,7 @@ class SlicedJsonEncoder {
   /** Writes the next child of the innermost open container, or closes it. */
   private step(): void {
     const frame = this.stack[this.stack.length - 1];
+    if (frame.collection !== undefined) return this.stepCollection(frame, frame.collection);
     if (frame.items !== undefined) {
       if (frame.index >= frame.items.length) return this.close(']');
       if (frame.index > 0) this.write(',');
@@ -172,6 +180,7 @@ class SlicedJsonEncoder {
       // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
+        if (isLargeCollection(current)) return this.openCollection(current, sources);
         const shape = plainShapeOf(current, honourToJSON);
         // A toJSON that returns its own object: that object's keys.
         if (shape === ORDINARY || shape === current) break;
@@ -187,13 +196,62 @@ class SlicedJsonEncoder {
       const record = items === undefined ? (current as Record<string, unknown>) : undefined;
       // Inside the try: a Proxy's ownKeys may throw too.
       const keys = record === undefined ? [] : Object.keys(record);
-      frame = { sources, items, record, keys, index: 0, wrote: false };
+      frame = { sources, items, record, keys, collection: undefined, index: 0, wrote: false };
     } catch {
       return this.writeValue(JSON.stringify(truncatedPayload('unserializable')));
     }
     this.writeValue(frame.items === undefined ? '{' : '[');
     this.stack.push(frame);
     this.ancestors.push(...sources);
+  }
+
+  /**
+   * Opens a large Map or Set to walk from its iterator. A Map's entries are written as
+   * `plainShapeOf` names them (`String(key)`); two keys that name alike (1 and "1") are both
+   * written, and JSON.parse keeps the last value in the first one's place, as the copy the other
+   * paths make holds them.
+   */
+  private openCollection(
+    collection: Map<unknown, unknown> | Set<unknown>,
+    sources: object[],
+  ): void {
+    const isMap = collection instanceof Map;
+    const entries: Iterator<unknown> = collection[Symbol.iterator]();
+    const frame: Frame = {
+      sources,
+      items: undefined,
+      record: undefined,
+      keys: [],
+      collection: { entries, isMap },
+      index: 0,
+      wrote: false,
+    };
+    this.writeValue(isMap ? '{' : '[');
+    this.stack.push(frame);
+    this.ancestors.push(...sources);
+  }
+
+  private stepCollection(frame: Frame, collection: NonNullable<Frame['collection']>): void {
+    const next = collection.entries.next();
+    if (next.done === true) return this.close(collection.isMap ? '}' : ']');
+    if (!collection.isMap) {
+      if (frame.index++ > 0) this.write(',');
+      if (isOmitted(next.value)) this.write('null');
+      else this.visit(next.value);
+      return;
+    }
+    const [key, item] = next.value as [unknown, unknown];
+    if (isOmitted(item)) return;
+    let name: string;
+    try {
+      name = String(key);
+    } catch {
+      // A key object whose toString throws names no entry: the entry alone is left out.
+      return;
+    }
+    this.entryKey = { text: `${frame.wrote ? ',' : ''}${JSON.stringify(name)}:`, frame };
+    this.visit(item);
+    this.entryKey = undefined;
   }
 
   /** A primitive, or what stands for an object (a `toJSON` result, a Date's text, ...). */
@@ -294,6 +352,10 @@ class SlicedJsonEncoder {
     }
     return { kind: 'bytes', bytes };
   }
+}
+
+function isLargeCollection(value: object): value is Map<unknown, unknown> | Set<unknown> {
+  return (value instanceof Map || value instanceof Set) && value.size > LARGE_COLLECTION_ENTRIES;
 }
 
 function isOmitted(value: unknown): boolean {
