@@ -149,6 +149,29 @@ describe('toSafeJson', () => {
     });
   });
 
+  it('applies maxStringChars to the base64 of binary values, whose length it knows', () => {
+    // 6 bytes make 8 characters of base64, 7 bytes 12.
+    expect(
+      toSafeJson(
+        { fits: Buffer.alloc(6), over: Buffer.alloc(7), shared: new SharedArrayBuffer(7) },
+        { maxStringChars: 8 },
+      ),
+    ).toEqual({
+      fits: 'AAAAAAAA',
+      over: { truncated: true, reason: 'too_large', originalBytes: 12 },
+      shared: { truncated: true, reason: 'too_large', originalBytes: 12 },
+    });
+  });
+
+  it('reports bytes too many for any string as too large, never encoding them', () => {
+    // 403 MB of base64 would be 537 M characters, over V8's longest string (2^29 - 24): encoding
+    // first would throw and say `unserializable`. Zero-filled memory costs nothing until read.
+    const huge = new Uint8Array(403_000_000);
+    expect(toSafeJson({ huge })).toEqual({
+      huge: { truncated: true, reason: 'too_large', originalBytes: 537_333_336 },
+    });
+  });
+
   it('confines a throwing getter or toJSON to its own value', () => {
     const payload = {
       get broken(): never {
@@ -257,6 +280,14 @@ describe('toSafeJsonWithin', () => {
   it('gives up once the JSON outgrows the budget', () => {
     const big = { items: Array.from({ length: 1000 }, (_, index) => `item-${index}`) };
     expect(toSafeJsonWithin(big, 512)).toEqual({ overBudget: true });
+  });
+
+  it('does not count bytes that become the marker against the budget', () => {
+    const result = toSafeJsonWithin({ bytes: Buffer.alloc(300) }, 128, { maxStringChars: 16 });
+    expect(result).toMatchObject({
+      overBudget: false,
+      value: { bytes: { truncated: true, reason: 'too_large', originalBytes: 400 } },
+    });
   });
 
   it('estimates the byte size of ASCII JSON closely', () => {

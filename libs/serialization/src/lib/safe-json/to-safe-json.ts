@@ -1,7 +1,14 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { plainJsonSize } from './plain-json-size';
-import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
+import {
+  hasToJSON,
+  isFinalMarker,
+  OMIT,
+  ORDINARY,
+  plainShapeOf,
+  safePrimitive,
+} from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {
@@ -90,13 +97,19 @@ export function toSafeJsonWithin(
 
 /**
  * The least JSON a collection or binary value converts to, known without converting it: a Map
- * entry is at least `"":0,`, a Set entry `0,`, bytes their base64 between quotes.
+ * entry is at least `"":0,`, a Set entry `0,`, bytes their base64 between quotes (or nothing
+ * much, when that text is too long and becomes the marker).
  */
-function leastJsonBytes(value: object): number {
+function leastJsonBytes(value: object, maxStringChars: number): number {
   if (value instanceof Map) return value.size * 5;
   if (value instanceof Set) return value.size * 2;
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-    return Math.ceil(value.byteLength / 3) * 4 + 2;
+  if (
+    ArrayBuffer.isView(value) ||
+    value instanceof ArrayBuffer ||
+    value instanceof SharedArrayBuffer
+  ) {
+    const chars = Math.ceil(value.byteLength / 3) * 4;
+    return chars > maxStringChars ? 0 : chars + 2;
   }
   return 0;
 }
@@ -183,8 +196,13 @@ class SafeJsonConverter {
     }
     // Before the copy, which costs as much as the collection is large: a Map of millions of
     // entries found over a small budget only once copied would hold the event loop for seconds.
-    if (this.budgetBytes !== Infinity) this.countAtLeast(leastJsonBytes(value));
-    const shape = plainShapeOf(value, honourToJSON);
+    if (this.budgetBytes !== Infinity)
+      this.countAtLeast(leastJsonBytes(value, this.maxStringChars));
+    const shape = plainShapeOf(value, this.maxStringChars, honourToJSON);
+    if (isFinalMarker(shape)) {
+      this.count(estimateBytes(shape));
+      return shape;
+    }
     // A toJSON that returns its own object: that object's keys, as JSON.stringify writes them.
     if (shape !== ORDINARY && shape !== value) {
       return this.convert(shape, depth, !hasToJSON(value));

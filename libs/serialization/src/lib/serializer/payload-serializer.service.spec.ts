@@ -350,6 +350,31 @@ describe('PayloadSerializer', () => {
       await moduleRef.close();
     });
 
+    it('gives bytes too many for any string the size marker, inline or amid large state', async () => {
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        sliceMs: 1,
+        timeoutMs: 10_000,
+      });
+      // 537 M characters of base64, over V8's longest string: encoded first, it would throw.
+      const huge = new Uint8Array(403_000_000);
+      const marker = { truncated: true, reason: 'too_large', originalBytes: 537_333_336 };
+      const rows = Array.from({ length: 2_000 }, (_, index) => ({ index }));
+
+      const alone = await serializer.serialize({ huge });
+      const amid = await serializer.serialize({ rows, huge });
+
+      expect(alone).toEqual({
+        encoding: 'inline',
+        value: { huge: marker },
+        bytes: expect.any(Number),
+      });
+      expect(amid.encoding).toBe('json-bytes');
+      expect(decode(amid)).toEqual({ rows, huge: marker });
+      await moduleRef.close();
+    });
+
     it('yields to the event loop while it encodes', async () => {
       const { moduleRef, serializer } = await compileSerializer({
         poolSize: 1,

@@ -3,7 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
 import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
-import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
+import {
+  hasToJSON,
+  isFinalMarker,
+  OMIT,
+  ORDINARY,
+  plainShapeOf,
+  safePrimitive,
+} from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import type { ScratchSlabs } from './scratch-slabs';
@@ -181,9 +188,10 @@ class SlicedJsonEncoder {
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
         if (isLargeCollection(current)) return this.openCollection(current, sources);
-        const shape = plainShapeOf(current, honourToJSON);
+        const shape = plainShapeOf(current, this.options.convert.maxStringChars, honourToJSON);
         // A toJSON that returns its own object: that object's keys.
         if (shape === ORDINARY || shape === current) break;
+        if (isFinalMarker(shape)) return this.writeValue(JSON.stringify(shape));
         if (typeof shape !== 'object' || shape === null) return this.writePrimitive(shape);
         if (sources.includes(shape) || this.ancestors.includes(shape)) {
           return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
