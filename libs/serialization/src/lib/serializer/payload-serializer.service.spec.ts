@@ -417,6 +417,32 @@ describe('PayloadSerializer', () => {
       expect(result.encoding === 'json-bytes' && result.bytes.toString()).toContain('[MaxDepth]');
     });
 
+    it('answers a payload whose deferred piece is over maxEventBytes as the worker path does', async () => {
+      const limit = 64 * 1024;
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        maxEventBytes: limit,
+        timeoutMs: 10_000,
+      });
+      const state = deferredValue('nested-state', { bytes: 4 * limit });
+      const padding = Array.from({ length: 200 }, (_, index) => `row ${index} `.repeat(5));
+
+      const inWorker = await serializer.serialize({ state });
+      const sliced = await serializer.serialize({ padding, state });
+
+      const tooLarge = { truncated: true, reason: 'too_large', originalBytes: expect.any(Number) };
+      expect(inWorker).toEqual({ encoding: 'truncated', value: tooLarge });
+      expect(sliced).toEqual({ encoding: 'truncated', value: tooLarge });
+      const bytesOf = (result: typeof sliced) =>
+        result.encoding === 'truncated' ? (result.value.originalBytes ?? 0) : 0;
+      // The whole payload's size: the piece's, and the padding's on top.
+      expect(bytesOf(sliced) - bytesOf(inWorker)).toBe(
+        JSON.stringify({ padding, state: null }).length - JSON.stringify({ state: null }).length,
+      );
+      await moduleRef.close();
+    });
+
     it('splices deferred values found inside a large value in from the worker', async () => {
       const payload = {
         padding: Array.from({ length: 200 }, (_, index) => `row ${index} `.repeat(5)),

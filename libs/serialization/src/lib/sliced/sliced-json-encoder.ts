@@ -328,6 +328,9 @@ class SlicedJsonEncoder {
   private async assemble(): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
     const buffers: Buffer[] = [];
+    // The whole payload's size when a piece was too large alone (undefined: not known).
+    let oversizedTotal: number | undefined = 0;
+    let oversized = false;
     for (const part of this.parts) {
       if (Buffer.isBuffer(part)) {
         buffers.push(part);
@@ -337,6 +340,17 @@ class SlicedJsonEncoder {
       if (signal.aborted) return abortedOutcome(signal);
       // A worker's result is the caller's to keep: a payload that is all one piece needs no copy.
       if (this.parts.length === 1 && outcome.kind === 'bytes') return outcome;
+      if (outcome.kind === 'truncated' && outcome.reason === 'too_large') {
+        // The contract's limit is on the payload: one piece over it puts the whole over it, as
+        // the worker path answers such a payload. A piece's other failures stay in its place.
+        oversized = true;
+        const pieceBytes = outcome.originalBytes;
+        oversizedTotal =
+          pieceBytes === undefined || oversizedTotal === undefined
+            ? undefined
+            : oversizedTotal + pieceBytes;
+        continue;
+      }
       buffers.push(
         outcome.kind === 'bytes'
           ? outcome.bytes
@@ -344,6 +358,10 @@ class SlicedJsonEncoder {
       );
     }
     const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    if (oversized) {
+      const originalBytes = oversizedTotal === undefined ? undefined : oversizedTotal + total;
+      return { kind: 'truncated', reason: 'too_large', originalBytes };
+    }
     if (total > maxEventBytes)
       return { kind: 'truncated', reason: 'too_large', originalBytes: total };
     const bytes = this.options.allocateResult(total);
