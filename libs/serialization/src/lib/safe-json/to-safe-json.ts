@@ -1,6 +1,7 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { plainJsonSize } from './plain-json-size';
+import { RecordKeys } from './record-keys';
 import {
   hasToJSON,
   isFinalMarker,
@@ -26,6 +27,8 @@ export interface SafeJsonOptions {
 /** A conversion that stopped early because its byte budget ran out. */
 export interface OverBudget {
   readonly overBudget: true;
+  /** The large records it listed, for the next walk of the same payload to use. */
+  readonly recordKeys?: RecordKeys;
 }
 
 export interface BudgetedJson {
@@ -71,15 +74,17 @@ export function toSafeJson(value: unknown, options: SafeJsonOptions = {}): JsonV
 
 /**
  * `toSafeJson` that gives up once the JSON grows past `budgetBytes`, so that trying the inline
- * path on a huge payload costs at most the budget.
+ * path on a huge payload costs at most the budget (and the listing of its records' keys, once
+ * per encode when the walks of an encode share `recordKeys`).
  */
 export function toSafeJsonWithin(
   value: unknown,
   budgetBytes: number,
   options: SafeJsonOptions = {},
   within?: Position,
+  recordKeys = new RecordKeys(),
 ): BudgetedJson | OverBudget {
-  const converter = new SafeJsonConverter(options, budgetBytes, within);
+  const converter = new SafeJsonConverter(options, budgetBytes, within, recordKeys);
   try {
     const json = converter.convertRoot(value);
     return {
@@ -90,8 +95,8 @@ export function toSafeJsonWithin(
       omitted: json === OMIT,
     };
   } catch (error: unknown) {
-    if (error === OVER_BUDGET) return OVER_BUDGET;
-    throw error;
+    if (error !== OVER_BUDGET) throw error;
+    return recordKeys.isEmpty ? OVER_BUDGET : { overBudget: true, recordKeys };
   }
 }
 
@@ -142,6 +147,7 @@ class SafeJsonConverter {
     options: SafeJsonOptions,
     private readonly budgetBytes: number,
     within?: Position,
+    private readonly recordKeys = new RecordKeys(),
   ) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxStringChars = options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS;
@@ -244,7 +250,7 @@ class SafeJsonConverter {
   private record(value: Record<string, unknown>, depth: number): { [key: string]: JsonValue } {
     const out: { [key: string]: JsonValue } = {};
     this.count(2);
-    for (const key of Object.keys(value)) {
+    for (const key of this.recordKeys.of(value)) {
       const item = this.property(value, key, depth + 1);
       if (item === OMIT) continue;
       this.count(key.length + 4);

@@ -84,6 +84,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
           offload: (value, depth) => this.pool.run(value, signal, depth),
           slabs: this.slabs,
           allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
+          recordKeys: fast.recordKeys,
         }),
       );
     }

@@ -13,6 +13,7 @@ import {
 } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
+import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { SlabTextWriter } from './slab-text-writer';
 
@@ -34,6 +35,8 @@ export interface SlicedEncodeOptions {
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
   allocateResult: (byteLength: number) => Buffer;
+  /** The large records an earlier walk of this payload listed (the fast path's attempt). */
+  recordKeys?: RecordKeys;
 }
 
 interface Frame {
@@ -63,7 +66,8 @@ const FLUSH_CHARS = 64 * 1024;
  * Encodes a large value that lives on the main thread, as UTF-8 JSON, in slices of at most
  * about `sliceMs` with the event loop free in between. Same rules as `toSafeJson`: subtrees up
  * to `pieceBytes` go through it and native JSON.stringify; only the levels above them are
- * walked here. `DeferredValue`s are built and encoded by a worker and spliced in. The text goes
+ * walked here. The value itself is taken to be over `pieceBytes` (the caller's fast path found
+ * it so): it is opened without being checked again. `DeferredValue`s are built and encoded by a worker and spliced in. The text goes
  * into scratch slabs used again from encode to encode, and only the result is allocated
  * (`ScratchSlabs` says why).
  */
@@ -75,6 +79,7 @@ class SlicedJsonEncoder {
   /** Views of the slabs, and the outcomes of offloaded pieces, in the order they are written. */
   private readonly parts: Array<Buffer | Promise<PoolOutcome>> = [];
   private readonly text: SlabTextWriter;
+  private readonly recordKeys: RecordKeys;
   private pending: string[] = [];
   private pendingChars = 0;
   private readonly stack: Frame[] = [];
@@ -88,6 +93,7 @@ class SlicedJsonEncoder {
 
   constructor(private readonly options: SlicedEncodeOptions) {
     this.text = new SlabTextWriter(options.slabs);
+    this.recordKeys = options.recordKeys ?? new RecordKeys();
   }
 
   async encode(value: unknown): Promise<PoolOutcome> {
@@ -100,7 +106,8 @@ class SlicedJsonEncoder {
 
   private async encodeWhole(value: unknown): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
-    this.visit(value);
+    if (typeof value === 'object' && value !== null) this.open(value);
+    else this.visit(value);
     let sliceStarted = performance.now();
     let steps = 0;
     while (this.stack.length > 0) {
@@ -145,6 +152,8 @@ class SlicedJsonEncoder {
   /** Writes `value` whole when it is small, or opens it as a container to walk. */
   private visit(value: unknown): void {
     if (typeof value !== 'object' || value === null) return this.writePrimitive(value);
+    // A record an earlier walk listed as large: no piece can hold it, and checking would list it again.
+    if (this.recordKeys.isKnownLarge(value)) return this.open(value);
     const depth = this.stack.length;
     // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
     const plain = this.plainSize(value, depth);
@@ -152,7 +161,13 @@ class SlicedJsonEncoder {
     // Plain but big: converting would only find it big as well.
     if (plain === OVER_BUDGET) return this.open(value);
     const position = { ancestors: this.ancestors, depth };
-    const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
+    const piece = toSafeJsonWithin(
+      value,
+      this.options.pieceBytes,
+      this.options.convert,
+      position,
+      this.recordKeys,
+    );
     if (!piece.overBudget) {
       if (piece.omitted) return this.omitValue();
       if (piece.hasDeferred) return this.offload(piece.value);
@@ -203,7 +218,7 @@ class SlicedJsonEncoder {
       const items = Array.isArray(current) ? (current as unknown[]) : undefined;
       const record = items === undefined ? (current as Record<string, unknown>) : undefined;
       // Inside the try: a Proxy's ownKeys may throw too.
-      const keys = record === undefined ? [] : Object.keys(record);
+      const keys = record === undefined ? [] : this.recordKeys.of(record);
       frame = { sources, items, record, keys, collection: undefined, index: 0, wrote: false };
     } catch {
       return this.writeValue(JSON.stringify(truncatedPayload('unserializable')));
