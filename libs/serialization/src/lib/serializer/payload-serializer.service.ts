@@ -73,25 +73,46 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     const fast = this.fastPath(payload);
     if (isSerialized(fast)) return Promise.resolve(fast);
     const started = performance.now();
-    if (fast.overBudget) {
-      return this.withDeadline('sliced', started, options.signal, (signal) =>
-        encodeInSlices(payload, {
-          convert: this.convert,
-          maxEventBytes: this.options.maxEventBytes,
-          sliceMs: this.options.sliceMs,
-          pieceBytes: this.options.inlineThresholdBytes,
-          signal,
-          offload: (value, depth) => this.pool.run(value, signal, depth),
-          slabs: this.slabs,
-          allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
-          recordKeys: fast.recordKeys,
-        }),
-      );
-    }
+    if (fast.overBudget) return this.serializeInSlices(payload, fast, started, options.signal);
     // Within the budget yet not inline: it holds DeferredValues only a worker can build.
-    const skeleton = fast.value;
-    return this.withDeadline('worker', started, options.signal, (signal) =>
+    return this.serializeInWorker(fast.value, started, options.signal);
+  }
+
+  /*
+   * The two slow paths have methods of their own, so that `serialize` holds no closure: what a
+   * closure captures lives in a context V8 may set up on every call, inline ones included. One
+   * more captured variable there made `await serialize()` of a small event 5 to 8% slower.
+   */
+
+  private serializeInWorker(
+    skeleton: JsonValue,
+    started: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<SerializedPayload> {
+    return this.withDeadline('worker', started, callerSignal, (signal) =>
       this.pool.run(skeleton, signal),
+    );
+  }
+
+  /** A payload the fast path found over its budget, encoded where it lives. */
+  private serializeInSlices(
+    payload: unknown,
+    over: OverBudget,
+    started: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<SerializedPayload> {
+    return this.withDeadline('sliced', started, callerSignal, (signal) =>
+      encodeInSlices(payload, {
+        convert: this.convert,
+        maxEventBytes: this.options.maxEventBytes,
+        sliceMs: this.options.sliceMs,
+        pieceBytes: this.options.inlineThresholdBytes,
+        signal,
+        offload: (value, depth) => this.pool.run(value, signal, depth),
+        slabs: this.slabs,
+        allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
+        recordKeys: over.recordKeys,
+      }),
     );
   }
 
