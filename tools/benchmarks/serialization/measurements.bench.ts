@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { gatewayIsBuilt } from '../support/gateway-process';
+import { runAwkwardShapes } from './awkward-shapes.scenario';
 import { runGatewayLargeStates } from './gateway-large-states.scenario';
 import { runInlineThreshold } from './inline-threshold.scenario';
 import { runLargeStates } from './large-states.scenario';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   if (wanted('small')) await printSmallEvents();
   if (wanted('large')) await printLargeStates();
   if (wanted('gateway')) await printGatewayLargeStates();
+  if (wanted('shapes')) await printAwkwardShapes();
   if (keepResultsAlive() < 0) console.log('unreachable');
 }
 
@@ -84,6 +86,20 @@ async function printLargeStates(): Promise<void> {
   for (const row of bySize(await runLargeStates())) {
     console.log(
       `${delayCells(row.sizeMb, row.mode, row.delay, row.delay.wallMs)} ${row.outcome} |`,
+    );
+  }
+}
+
+async function printAwkwardShapes(): Promise<void> {
+  console.log(
+    '\n## Awkward main-thread states: event-loop delay while serializing alone (median of 3, ms)',
+  );
+  console.log('| state | mode | p99 | max | wall | result |');
+  console.log('| --- | --- | ---: | ---: | ---: | --- |');
+  for (const row of await runAwkwardShapes()) {
+    console.log(
+      `| ${row.shape} | ${row.mode} | ${fixed(row.p99Ms, 1)} | ${fixed(row.maxMs, 1)} | ` +
+        `${fixed(row.wallMs, 0)} | ${row.outcome} |`,
     );
   }
 }

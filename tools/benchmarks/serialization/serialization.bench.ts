@@ -4,7 +4,7 @@ import { GATEWAY_NODE_FLAGS } from '../support/gateway-process';
 
 /*
  * Entry point: node -r @swc-node/register tools/benchmarks/serialization/serialization.bench.ts
- * Runs every scenario; name some (threshold, small, large, gateway) after it to run only those.
+ * Runs every scenario; name some (threshold, small, large, gateway, shapes) after it to run only those.
  *
  * @swc-node/register reads ./tsconfig.json, but the workspace keeps its path aliases
  * (@agent-gateway/*) in tsconfig.base.json: the measurements run in a child told where they are.

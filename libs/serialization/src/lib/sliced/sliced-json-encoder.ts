@@ -13,7 +13,7 @@ import {
 } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
-import { RecordKeys } from '../safe-json/record-keys';
+import { LARGE_RECORD_KEYS, RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { SlabTextWriter } from './slab-text-writer';
 
@@ -152,8 +152,8 @@ class SlicedJsonEncoder {
   /** Writes `value` whole when it is small, or opens it as a container to walk. */
   private visit(value: unknown): void {
     if (typeof value !== 'object' || value === null) return this.writePrimitive(value);
-    // A record an earlier walk listed as large: no piece can hold it, and checking would list it again.
-    if (this.recordKeys.isKnownLarge(value)) return this.open(value);
+    // No piece can hold a large record, and checking it as one would list its keys once more.
+    if (this.isLargeRecord(value)) return this.open(value);
     const depth = this.stack.length;
     // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
     const plain = this.plainSize(value, depth);
@@ -174,6 +174,23 @@ class SlicedJsonEncoder {
       return this.writeValue(JSON.stringify(piece.value));
     }
     this.open(value);
+  }
+
+  /**
+   * Whether `value` is an object literal (or has no prototype) of more than `LARGE_RECORD_KEYS`
+   * keys, listed now for `open` to use, or by an earlier walk. Only those: the keys of a typed
+   * array are its indices, and a class instance is as rare as large here.
+   */
+  private isLargeRecord(value: object): boolean {
+    if (Array.isArray(value)) return false;
+    try {
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      return this.recordKeys.of(value).length > LARGE_RECORD_KEYS;
+    } catch {
+      // A Proxy whose traps throw: the checks that follow put the marker in its place.
+      return false;
+    }
   }
 
   /** `plainJsonSize`, with a read that throws (a getter, a Proxy) left to the converter. */
