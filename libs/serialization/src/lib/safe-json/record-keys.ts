@@ -23,11 +23,6 @@ export class RecordKeys {
     return keys;
   }
 
-  /** Whether an earlier walk found `record` large: it needs no walk to tell it is. */
-  isKnownLarge(record: object): boolean {
-    return this.lists?.has(record) === true;
-  }
-
   /** Whether any large record was met: if not, there is nothing to hand on. */
   get isEmpty(): boolean {
     return this.lists === undefined;
