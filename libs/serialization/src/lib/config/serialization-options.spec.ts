@@ -35,6 +35,13 @@ describe('resolveSerializationOptions', () => {
     expect(() => resolveSerializationOptions({ maxQueue: 1.5 })).toThrow(/maxQueue/);
   });
 
+  it('refuses a maxStringChars the truncation marker would not fit, saying why', () => {
+    expect(resolveSerializationOptions({ maxStringChars: 16 }).maxStringChars).toBe(16);
+    expect(() => resolveSerializationOptions({ maxStringChars: 8 })).toThrow(
+      /maxStringChars must be at least 16 \(got 8\): the truncation marker/,
+    );
+  });
+
   it('refuses an inline threshold above the event size limit', () => {
     expect(() =>
       resolveSerializationOptions({ inlineThresholdBytes: 2048, maxEventBytes: 1024 }),

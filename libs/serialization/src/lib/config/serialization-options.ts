@@ -54,6 +54,11 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 export const DEFAULT_INLINE_THRESHOLD_BYTES = 16 * 1024;
 export const DEFAULT_MAX_QUEUE = 256;
 export const DEFAULT_MAX_STRING_CHARS = 1024 * 1024;
+/**
+ * The least `maxStringChars` taken: the marker's longest string, `'unserializable'`, has 14. A
+ * payload crosses to a worker as data, markers included, and is converted there again.
+ */
+export const MIN_MAX_STRING_CHARS = 16;
 export const DEFAULT_MAX_DEPTH = 64;
 /**
  * Measured (docs/BENCHMARKS.md, "Serialization"): with 4 ms slices the event-loop p99 while
@@ -105,6 +110,13 @@ export function resolveSerializationOptions(
   requirePositiveInteger('inlineThresholdBytes', resolved.inlineThresholdBytes);
   requirePositiveInteger('maxQueue', resolved.maxQueue);
   requirePositiveInteger('maxStringChars', resolved.maxStringChars);
+  if (resolved.maxStringChars < MIN_MAX_STRING_CHARS) {
+    throw new Error(
+      `Serialization option maxStringChars must be at least ${MIN_MAX_STRING_CHARS} ` +
+        `(got ${resolved.maxStringChars}): the truncation marker's own strings ('unserializable') ` +
+        'must fit, or a worker converting a marker again would cut it.',
+    );
+  }
   requirePositiveInteger('maxDepth', resolved.maxDepth);
   requirePositiveInteger('sliceMs', resolved.sliceMs);
   requirePositiveInteger('healthProbeMs', resolved.healthProbeMs);

@@ -82,7 +82,7 @@ export function toSafeJsonWithin(
   budgetBytes: number,
   options: SafeJsonOptions = {},
   within?: Position,
-  recordKeys = new RecordKeys(),
+  recordKeys = new RecordKeys(budgetBytes),
 ): BudgetedJson | OverBudget {
   const converter = new SafeJsonConverter(options, budgetBytes, within, recordKeys);
   try {
@@ -147,7 +147,7 @@ class SafeJsonConverter {
     options: SafeJsonOptions,
     private readonly budgetBytes: number,
     within?: Position,
-    private readonly recordKeys = new RecordKeys(),
+    private readonly recordKeys = new RecordKeys(budgetBytes),
   ) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxStringChars = options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS;

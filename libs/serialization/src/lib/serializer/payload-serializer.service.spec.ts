@@ -258,6 +258,8 @@ describe('PayloadSerializer', () => {
           },
         },
       );
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
       const payload = {
         padding: 'p'.repeat(2000),
         nested: {
@@ -267,6 +269,8 @@ describe('PayloadSerializer', () => {
           fine: 1,
         },
         throwingKeys,
+        // Every check of a revoked Proxy throws, Array.isArray included.
+        revoked: revoked.proxy,
         keep: 'me',
       };
 
@@ -276,6 +280,7 @@ describe('PayloadSerializer', () => {
         padding: 'p'.repeat(2000),
         nested: { bad: { truncated: true, reason: 'unserializable' }, fine: 1 },
         throwingKeys: { truncated: true, reason: 'unserializable' },
+        revoked: { truncated: true, reason: 'unserializable' },
         keep: 'me',
       });
     });
@@ -457,16 +462,28 @@ describe('PayloadSerializer', () => {
         inlineThresholdBytes: 1024,
         maxEventBytes: limit,
         timeoutMs: 10_000,
+        recipeModules: TEST_RECIPE_MODULES,
       });
       const state = deferredValue('nested-state', { bytes: 4 * limit });
       const padding = Array.from({ length: 200 }, (_, index) => `row ${index} `.repeat(5));
 
       const inWorker = await serializer.serialize({ state });
       const sliced = await serializer.serialize({ padding, state });
+      // Answered as soon as one piece is over: not after a later piece, here one that would
+      // outlast the time limit and make the answer 'timeout'.
+      const withSlowPiece = await serializer.serialize({
+        padding,
+        state,
+        slow: deferredValue('block', { ms: 60_000 }),
+      });
 
       const tooLarge = { truncated: true, reason: 'too_large', originalBytes: expect.any(Number) };
       expect(inWorker).toEqual({ encoding: 'truncated', value: tooLarge });
       expect(sliced).toEqual({ encoding: 'truncated', value: tooLarge });
+      expect(withSlowPiece).toEqual({
+        encoding: 'truncated',
+        value: { truncated: true, reason: 'too_large' },
+      });
       const bytesOf = (result: typeof sliced) =>
         result.encoding === 'truncated' ? (result.value.originalBytes ?? 0) : 0;
       // The whole payload's size: the piece's, and the padding's on top.

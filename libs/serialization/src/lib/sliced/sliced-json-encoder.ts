@@ -13,7 +13,7 @@ import {
 } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
-import { LARGE_RECORD_KEYS, RecordKeys } from '../safe-json/record-keys';
+import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { SlabTextWriter } from './slab-text-writer';
 
@@ -35,7 +35,10 @@ export interface SlicedEncodeOptions {
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
   allocateResult: (byteLength: number) => Buffer;
-  /** The large records an earlier walk of this payload listed (the fast path's attempt). */
+  /**
+   * The large records an earlier walk of this payload listed (the fast path's attempt, whose
+   * budget is at most `pieceBytes`).
+   */
   recordKeys?: RecordKeys;
 }
 
@@ -93,7 +96,7 @@ class SlicedJsonEncoder {
 
   constructor(private readonly options: SlicedEncodeOptions) {
     this.text = new SlabTextWriter(options.slabs);
-    this.recordKeys = options.recordKeys ?? new RecordKeys();
+    this.recordKeys = options.recordKeys ?? new RecordKeys(options.pieceBytes);
   }
 
   async encode(value: unknown): Promise<PoolOutcome> {
@@ -152,8 +155,8 @@ class SlicedJsonEncoder {
   /** Writes `value` whole when it is small, or opens it as a container to walk. */
   private visit(value: unknown): void {
     if (typeof value !== 'object' || value === null) return this.writePrimitive(value);
-    // No piece can hold a large record, and checking it as one would list its keys once more.
-    if (this.isLargeRecord(value)) return this.open(value);
+    // No piece can hold it, and checking it as one would list its keys once more.
+    if (this.isRecordTooLargeForAPiece(value)) return this.open(value);
     const depth = this.stack.length;
     // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
     const plain = this.plainSize(value, depth);
@@ -177,16 +180,17 @@ class SlicedJsonEncoder {
   }
 
   /**
-   * Whether `value` is an object literal (or has no prototype) of more than `LARGE_RECORD_KEYS`
-   * keys, listed now for `open` to use, or by an earlier walk. Only those: the keys of a typed
-   * array are its indices, and a class instance is as rare as large here.
+   * Whether `value` is an object literal (or has no prototype) of more keys than a piece could
+   * hold: its keys are listed now for `open` to use, or were by an earlier walk. Only those: the
+   * keys of a typed array are its indices, and a class instance is as rare as large here. A
+   * record that might fit is left to the piece checks.
    */
-  private isLargeRecord(value: object): boolean {
-    if (Array.isArray(value)) return false;
+  private isRecordTooLargeForAPiece(value: object): boolean {
     try {
+      if (Array.isArray(value)) return false;
       const prototype: unknown = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) return false;
-      return this.recordKeys.of(value).length > LARGE_RECORD_KEYS;
+      return this.recordKeys.isOverBudget(this.recordKeys.of(value).length);
     } catch {
       // A Proxy whose traps throw: the checks that follow put the marker in its place.
       return false;
@@ -324,6 +328,8 @@ class SlicedJsonEncoder {
   private close(bracket: string): void {
     const frame = this.stack.pop() as Frame;
     this.ancestors.length -= frame.sources.length;
+    // Walked: its key list, when one was kept, is not needed again for the rest of the encode.
+    if (frame.record !== undefined) this.recordKeys.forget(frame.record);
     this.write(bracket);
   }
 
@@ -360,10 +366,8 @@ class SlicedJsonEncoder {
   private async assemble(): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
     const buffers: Buffer[] = [];
-    // The whole payload's size when a piece was too large alone (undefined: not known).
-    let oversizedTotal: number | undefined = 0;
-    let oversized = false;
-    for (const part of this.parts) {
+    for (let index = 0; index < this.parts.length; index++) {
+      const part = this.parts[index];
       if (Buffer.isBuffer(part)) {
         buffers.push(part);
         continue;
@@ -373,15 +377,7 @@ class SlicedJsonEncoder {
       // A worker's result is the caller's to keep: a payload that is all one piece needs no copy.
       if (this.parts.length === 1 && outcome.kind === 'bytes') return outcome;
       if (outcome.kind === 'truncated' && outcome.reason === 'too_large') {
-        // The contract's limit is on the payload: one piece over it puts the whole over it, as
-        // the worker path answers such a payload. A piece's other failures stay in its place.
-        oversized = true;
-        const pieceBytes = outcome.originalBytes;
-        oversizedTotal =
-          pieceBytes === undefined || oversizedTotal === undefined
-            ? undefined
-            : oversizedTotal + pieceBytes;
-        continue;
+        return this.tooLargeFrom(index, outcome.originalBytes, buffers);
       }
       buffers.push(
         outcome.kind === 'bytes'
@@ -390,10 +386,6 @@ class SlicedJsonEncoder {
       );
     }
     const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-    if (oversized) {
-      const originalBytes = oversizedTotal === undefined ? undefined : oversizedTotal + total;
-      return { kind: 'truncated', reason: 'too_large', originalBytes };
-    }
     if (total > maxEventBytes)
       return { kind: 'truncated', reason: 'too_large', originalBytes: total };
     const bytes = this.options.allocateResult(total);
@@ -409,6 +401,25 @@ class SlicedJsonEncoder {
       }
     }
     return { kind: 'bytes', bytes };
+  }
+
+  /**
+   * The contract's limit is on the payload: one piece over it puts the whole over it, as the
+   * worker path answers such a payload (a piece's other failures stay in its place). Answered at
+   * once: the pieces after it are not waited for, and the caller's deadline stops them. The
+   * whole's size is known when the piece's is and all that follows it is text already written.
+   */
+  private tooLargeFrom(
+    index: number,
+    pieceBytes: number | undefined,
+    before: readonly Buffer[],
+  ): PoolOutcome {
+    const after = this.parts.slice(index + 1);
+    if (pieceBytes === undefined || !after.every((part) => Buffer.isBuffer(part))) {
+      return { kind: 'truncated', reason: 'too_large' };
+    }
+    const written = [...before, ...(after as Buffer[])].reduce((sum, part) => sum + part.length, 0);
+    return { kind: 'truncated', reason: 'too_large', originalBytes: pieceBytes + written };
   }
 }
 
