@@ -92,21 +92,9 @@ export function plainShapeOf(value: object, maxStringChars: number, honourToJSON
  */
 function base64Within(bytes: Buffer, maxStringChars: number): JsonValue {
   const chars = Math.ceil(bytes.byteLength / 3) * 4;
-  if (chars <= maxStringChars) return bytes.toString('base64');
-  const marker = { ...truncatedPayload('too_large', chars) };
-  finalMarkers.add(marker);
-  return marker;
-}
-
-/**
- * The markers `plainShapeOf` puts in a value's place. They are final, as `safePrimitive`'s are:
- * converted again, their own strings would be cut by a `maxStringChars` under 9.
- */
-const finalMarkers = new WeakSet<object>();
-
-/** Whether `shape`, from `plainShapeOf`, is to be written as it is. */
-export function isFinalMarker(shape: unknown): shape is JsonValue {
-  return typeof shape === 'object' && shape !== null && finalMarkers.has(shape);
+  return chars > maxStringChars
+    ? { ...truncatedPayload('too_large', chars) }
+    : bytes.toString('base64');
 }
 
 /** Whether `plainShapeOf` would hand back what `value.toJSON` returns. */

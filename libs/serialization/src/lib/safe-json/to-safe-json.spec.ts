@@ -150,16 +150,16 @@ describe('toSafeJson', () => {
   });
 
   it('applies maxStringChars to the base64 of binary values, whose length it knows', () => {
-    // 6 bytes make 8 characters of base64, 7 bytes 12.
+    // 12 bytes make 16 characters of base64, 13 bytes 20.
     expect(
       toSafeJson(
-        { fits: Buffer.alloc(6), over: Buffer.alloc(7), shared: new SharedArrayBuffer(7) },
-        { maxStringChars: 8 },
+        { fits: Buffer.alloc(12), over: Buffer.alloc(13), shared: new SharedArrayBuffer(13) },
+        { maxStringChars: 16 },
       ),
     ).toEqual({
-      fits: 'AAAAAAAA',
-      over: { truncated: true, reason: 'too_large', originalBytes: 12 },
-      shared: { truncated: true, reason: 'too_large', originalBytes: 12 },
+      fits: 'A'.repeat(16),
+      over: { truncated: true, reason: 'too_large', originalBytes: 20 },
+      shared: { truncated: true, reason: 'too_large', originalBytes: 20 },
     });
   });
 

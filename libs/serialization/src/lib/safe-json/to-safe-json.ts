@@ -2,14 +2,7 @@ import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gate
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
-import {
-  hasToJSON,
-  isFinalMarker,
-  OMIT,
-  ORDINARY,
-  plainShapeOf,
-  safePrimitive,
-} from './plain-shape';
+import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {
@@ -205,10 +198,6 @@ class SafeJsonConverter {
     if (this.budgetBytes !== Infinity)
       this.countAtLeast(leastJsonBytes(value, this.maxStringChars));
     const shape = plainShapeOf(value, this.maxStringChars, honourToJSON);
-    if (isFinalMarker(shape)) {
-      this.count(estimateBytes(shape));
-      return shape;
-    }
     // A toJSON that returns its own object: that object's keys, as JSON.stringify writes them.
     if (shape !== ORDINARY && shape !== value) {
       return this.convert(shape, depth, !hasToJSON(value));

@@ -3,14 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
 import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
-import {
-  hasToJSON,
-  isFinalMarker,
-  OMIT,
-  ORDINARY,
-  plainShapeOf,
-  safePrimitive,
-} from '../safe-json/plain-shape';
+import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
@@ -70,7 +63,8 @@ const FLUSH_CHARS = 64 * 1024;
  * about `sliceMs` with the event loop free in between. Same rules as `toSafeJson`: subtrees up
  * to `pieceBytes` go through it and native JSON.stringify; only the levels above them are
  * walked here. The value itself is taken to be over `pieceBytes` (the caller's fast path found
- * it so): it is opened without being checked again. `DeferredValue`s are built and encoded by a worker and spliced in. The text goes
+ * it so): it is opened without being checked again. `DeferredValue`s are built and encoded by
+ * a worker and spliced in. The text goes
  * into scratch slabs used again from encode to encode, and only the result is allocated
  * (`ScratchSlabs` says why).
  */
@@ -227,7 +221,6 @@ class SlicedJsonEncoder {
         const shape = plainShapeOf(current, this.options.convert.maxStringChars, honourToJSON);
         // A toJSON that returns its own object: that object's keys.
         if (shape === ORDINARY || shape === current) break;
-        if (isFinalMarker(shape)) return this.writeValue(JSON.stringify(shape));
         if (typeof shape !== 'object' || shape === null) return this.writePrimitive(shape);
         if (sources.includes(shape) || this.ancestors.includes(shape)) {
           return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
