@@ -1,3 +1,4 @@
+import { isProvenPlain, plainPayload } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 import { InMemoryEventLogStore, type KeptPayloads } from './in-memory-event-log.store';
 
@@ -77,5 +78,57 @@ describe('InMemoryEventLogStore', () => {
     // ...until the thread has been idle past the window.
     await expect(log.sweep(9000)).resolves.toBe(1);
     expect(told).toEqual(['retain "old"', 'retain "new"', 'release "old"', 'release "new"']);
+  });
+
+  it('replays a plain payload as it was appended, whatever its producer changes afterwards', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    // The serializer's fast path hands the caller's own object back: a tool that keeps its
+    // result and changes it later must not rewrite what a resuming client replays.
+    const result = { rows: [{ id: 1, status: 'open' }], total: 1 };
+    const payload = { tool: 'tickets', callId: 'r1:1', ok: true, result, durationMs: 3 };
+    const appended = await log.append('t', {
+      v: 1,
+      threadId: 't',
+      runId: 'r1',
+      type: 'tool_completed',
+      ts: 1,
+      ...plainPayload(payload),
+    });
+    result.rows[0].status = 'closed';
+    result.rows.push({ id: 2, status: 'open' });
+    payload.ok = false;
+
+    const [replayed] = await log.readAfter('t', 0, 10);
+    expect(replayed).toMatchObject({ seq: appended.seq, type: 'tool_completed' });
+    expect(replayed.payload).toEqual({
+      tool: 'tickets',
+      callId: 'r1:1',
+      ok: true,
+      result: { rows: [{ id: 1, status: 'open' }], total: 1 },
+      durationMs: 3,
+    });
+    // Still framed without socket.io's search for binary data, as it was live.
+    expect(isProvenPlain(replayed)).toBe(true);
+    const [again] = await log.readAfter('t', 0, 10);
+    expect(again.payload).toEqual(replayed.payload);
+  });
+
+  it('keeps an unmarked envelope unmarked when it replays it', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    const payload = { text: 'before' };
+    await log.append('t', { ...draft('t', 1), payload });
+    payload.text = 'after';
+    const [replayed] = await log.readAfter('t', 0, 10);
+    expect(replayed.payload).toEqual({ text: 'before' });
+    expect(isProvenPlain(replayed)).toBe(false);
+  });
+
+  it('refuses a payload that is not JSON with a clear error, and gives it no seq', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    await expect(
+      log.append('t', { ...draft('t', 1), payload: { count: 1n } as never }),
+    ).rejects.toThrow(/payload of agent_thinking .* is not JSON.*serializer/);
+    await expect(log.lastSeq('t')).resolves.toBe(0);
+    await expect(log.append('t', draft('t', 2))).resolves.toMatchObject({ seq: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@agent-gateway/events';
+import { isProvenPlain } from '../wire/proven-plain';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
-import { withSeq } from './with-seq';
+import { withReplacedPayload, withSeq } from './with-seq';
 
 /**
  * Told which binary payloads the log keeps for replay and when it drops them: the serializer
@@ -17,10 +18,27 @@ const KEEPS_NOTHING: KeptPayloads = {
   releaseResult: () => undefined,
 };
 
+/**
+ * A retained event. A plain payload is kept as the JSON text it had when appended, not as the
+ * object: the serializer's fast path hands the producer's own object back (a tool's result, an
+ * agent's record), and a change the producer makes to it afterwards must not rewrite what a
+ * resuming client replays. The Redis store keeps bytes, so the two replay alike. The text is
+ * parsed on the first read and the copy kept: most events are never replayed, and they pay one
+ * `JSON.stringify` (the Redis store pays that and more). A binary payload is the serializer's own
+ * bytes, never changed, and stays in the envelope.
+ */
+interface KeptEvent {
+  /** Once `payloadJson` is parsed, the envelope reads hand out; until then it holds no payload. */
+  envelope: EventEnvelope;
+  payloadJson: string | undefined;
+  /** Whether the envelope was marked proven plain when appended (its copy is marked again). */
+  readonly marked: boolean;
+}
+
 interface ThreadLog {
   lastSeq: number;
   /** Retained events, oldest first, contiguous in `seq`. */
-  events: EventEnvelope[];
+  events: KeptEvent[];
 }
 
 /** The embedded default: one process, no Redis. */
@@ -36,21 +54,30 @@ export class InMemoryEventLogStore implements EventLogStore {
   ) {}
 
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
+    // Before the seq: a payload that cannot be kept takes no number.
+    const payloadJson = binaryPayload(envelope) === undefined ? jsonOf(envelope) : undefined;
     const log = this.threadLog(threadId);
     log.lastSeq += 1;
     const sequenced = withSeq(envelope, log.lastSeq);
-    log.events.push(sequenced);
-    const bytes = binaryPayload(sequenced);
-    if (bytes !== undefined) this.kept.retainResult(bytes);
+    if (payloadJson === undefined) {
+      log.events.push({ envelope: sequenced, payloadJson, marked: false });
+      const bytes = binaryPayload(sequenced);
+      if (bytes !== undefined) this.kept.retainResult(bytes);
+    } else {
+      const marked = isProvenPlain(sequenced);
+      const header = withReplacedPayload(sequenced, undefined, marked);
+      log.events.push({ envelope: header, payloadJson, marked });
+    }
+    // Live delivery goes on with the envelope as published, payload and all.
     return sequenced;
   }
 
   async readAfter(threadId: string, afterSeq: number, limit: number): Promise<EventEnvelope[]> {
     const log = this.threads.get(threadId);
     if (!log || log.events.length === 0) return [];
-    const firstSeq = log.events[0].seq;
+    const firstSeq = log.events[0].envelope.seq;
     const start = Math.max(0, afterSeq + 1 - firstSeq);
-    return log.events.slice(start, start + limit);
+    return log.events.slice(start, start + limit).map(replayed);
   }
 
   async lastSeq(threadId: string): Promise<number> {
@@ -61,15 +88,16 @@ export class InMemoryEventLogStore implements EventLogStore {
     const cutoff = now - this.retentionMs;
     let dropped = 0;
     for (const [threadId, log] of this.threads) {
-      const newest = log.events.at(-1);
+      const newest = log.events.at(-1)?.envelope;
       if (!newest) continue;
       // A thread idle past the retention window forgets its events (as a Redis key would expire)
       // but keeps its last seq, so numbering never restarts and a resuming client sees no reuse.
       let drop = newest.ts < cutoff ? log.events.length : 0;
-      while (drop < log.events.length - this.retention && log.events[drop].ts < cutoff) drop += 1;
+      while (drop < log.events.length - this.retention && log.events[drop].envelope.ts < cutoff)
+        drop += 1;
       if (drop > 0) {
         for (const event of log.events.splice(0, drop)) {
-          const bytes = binaryPayload(event);
+          const bytes = binaryPayload(event.envelope);
           if (bytes !== undefined) this.kept.releaseResult(bytes);
         }
       }
@@ -93,7 +121,36 @@ export class InMemoryEventLogStore implements EventLogStore {
   }
 }
 
-function binaryPayload(envelope: EventEnvelope): Uint8Array | undefined {
+/** The envelope reads hand out, its payload parsed from the text kept (once). */
+function replayed(event: KeptEvent): EventEnvelope {
+  if (event.payloadJson !== undefined) {
+    const payload: unknown = JSON.parse(event.payloadJson);
+    event.envelope = withReplacedPayload(event.envelope, payload, event.marked);
+    event.payloadJson = undefined;
+  }
+  return event.envelope;
+}
+
+/** A plain payload's JSON text; one that has none is refused, as the Redis store refuses it. */
+function jsonOf(envelope: UnsequencedEnvelope): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(envelope.payload);
+  } catch (error: unknown) {
+    throw notJson(envelope, error instanceof Error ? error.message : String(error));
+  }
+  if (json === undefined) throw notJson(envelope, 'it has no JSON text');
+  return json;
+}
+
+function notJson(envelope: UnsequencedEnvelope, why: string): Error {
+  return new Error(
+    `The payload of ${envelope.type} (run ${envelope.runId}) is not JSON (${why}); ` +
+      'publish through ThreadEventPublisher, whose serializer makes any value JSON.',
+  );
+}
+
+function binaryPayload(envelope: UnsequencedEnvelope): Uint8Array | undefined {
   // isView rather than instanceof: the bytes may come from another realm (a vm context).
   return envelope.payloadEncoding === 'json' && ArrayBuffer.isView(envelope.payload)
     ? (envelope.payload as Uint8Array)

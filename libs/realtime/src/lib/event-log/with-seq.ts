@@ -39,19 +39,33 @@ export function withSeq(
 
 /**
  * `envelope` with a new plain payload (the outbox's coalesced progress), marked proven plain when
- * `envelope` was. An unmarked one may carry a field this version does not know (read from Redis,
- * written by a newer gateway): it is copied whole and stays unmarked, so the wire keeps the field.
+ * `envelope` was.
  */
 export function withPlainPayload<T extends AgentEventType>(
   envelope: EventEnvelope<T>,
   payload: AgentEventPayloads[T],
 ): EventEnvelope<T> {
-  if (!isProvenPlain(envelope)) {
+  return withReplacedPayload(envelope, payload, isProvenPlain(envelope)) as EventEnvelope<T>;
+}
+
+/**
+ * `envelope` with `payload`, a plain JSON value, in place of its own; marked proven plain when
+ * `marked` says `envelope` was (the in-process log asks for it while the envelope holds no payload,
+ * which no mark can vouch for). An unmarked one may carry a field this version does not know (read
+ * from Redis, written by a newer gateway): it is copied whole and stays unmarked, so the wire keeps
+ * the field.
+ */
+export function withReplacedPayload(
+  envelope: EventEnvelope,
+  payload: unknown,
+  marked: boolean,
+): EventEnvelope {
+  if (!marked) {
     const whole = { ...envelope, payload, payloadEncoding: undefined, [PLAIN_PAYLOAD]: undefined };
-    return whole as EventEnvelope as EventEnvelope<T>;
+    return whole as EventEnvelope;
   }
   const { seq, ephemeral } = envelope;
-  return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload) as EventEnvelope<T>;
+  return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload);
 }
 
 /** The one field-by-field copy; `satisfies` makes the compiler name any key it misses. */

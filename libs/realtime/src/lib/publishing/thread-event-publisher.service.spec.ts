@@ -20,6 +20,7 @@ describe('ThreadEventPublisher', () => {
   let moduleRef: TestingModule;
   let publisher: ThreadEventPublisher;
   const published: EventEnvelope[] = [];
+  const log = new InMemoryEventLogStore(1000, 3_600_000);
 
   beforeAll(async () => {
     const bus = new InProcessThreadEventBus();
@@ -36,7 +37,7 @@ describe('ThreadEventPublisher', () => {
       ],
       providers: [
         ThreadEventPublisher,
-        { provide: EVENT_LOG_STORE, useValue: new InMemoryEventLogStore(1000, 3_600_000) },
+        { provide: EVENT_LOG_STORE, useValue: log },
         { provide: THREAD_EVENT_BUS, useValue: bus },
       ],
     }).compile();
@@ -72,5 +73,21 @@ describe('ThreadEventPublisher', () => {
     expect(Buffer.isBuffer(large.payload)).toBe(true);
     expect(isProvenPlain(large)).toBe(false);
     expect(JSON.parse(JSON.stringify(started))).not.toHaveProperty('ephemeral');
+  });
+
+  it('replays an event as it was published, though its payload object changed afterwards', async () => {
+    // A tool that returns the list it keeps: the fast path hands that very object on.
+    const openTickets = [{ id: 7, title: 'printer on fire' }];
+    await publisher.publish({
+      threadId: 'thread-2',
+      runId: 'run-2',
+      type: 'tool_completed',
+      payload: { tool: 'tickets', callId: 'run-2:1', ok: true, result: openTickets, durationMs: 2 },
+    });
+    expect(published.at(-1)?.payload).toMatchObject({ result: openTickets });
+    openTickets.length = 0;
+
+    const [replayed] = await log.readAfter('thread-2', 0, 10);
+    expect(replayed.payload).toMatchObject({ result: [{ id: 7, title: 'printer on fire' }] });
   });
 });
