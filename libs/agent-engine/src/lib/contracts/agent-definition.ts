@@ -25,7 +25,11 @@ export interface AgentRunContext<TOptions = Record<string, unknown>> {
   readonly signal: AbortSignal;
   /** The registered tools. */
   readonly tools: readonly ToolDescriptor[];
-  /** Resolves once the event is recorded; never rejects (a failed publish is logged). */
+  /**
+   * Resolves once the event is recorded; never rejects (a failed publish is logged). The payload
+   * is handed over, not copied: do not change it afterwards (a connected client may still be sent
+   * it; the log keeps what it was when recorded).
+   */
   emit<T extends AgentEmittableType>(type: T, payload: AgentEventPayloads[T]): Promise<void>;
   /**
    * Runs a registered tool under its time limit and breaker, emitting `tool_executing` and

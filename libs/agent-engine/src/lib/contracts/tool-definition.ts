@@ -20,6 +20,10 @@ export interface ToolDefinition<TArgs = unknown> {
   readonly argsSchema: z.ZodType<TArgs>;
   /** Only idempotent tools are retried after a failed or timed-out attempt. */
   readonly idempotent: boolean;
+  /**
+   * Its result goes out as `tool_completed`'s `result`, handed over, not copied: return a value
+   * the tool no longer changes (a copy of what it keeps, not the kept object itself).
+   */
   execute(args: TArgs, context: ToolExecutionContext): Promise<unknown>;
 }
 

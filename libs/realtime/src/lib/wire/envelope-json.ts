@@ -146,9 +146,7 @@ export class EnvelopeJsonWriter {
     const head = this.headOf(envelope);
     if (head === undefined) return undefined;
     const known = KNOWN_TYPES.get(type);
-    const payload =
-      (known?.flatPayload === true ? flatRecordJson(envelope.payload) : undefined) ??
-      (JSON.stringify(envelope.payload) as string | undefined);
+    const payload = payloadJsonAs(known, envelope.payload);
     if (payload === undefined) return undefined;
     const quotedType = known?.quoted ?? JSON.stringify(type);
     const tail = ephemeral === true ? ',"ephemeral":true}' : '}';
@@ -189,6 +187,22 @@ export class EnvelopeJsonWriter {
 /** A kept head serves an envelope of its run only if thread and version are the head's too. */
 function fits(head: EnvelopeHead, threadId: string, v: number): boolean {
   return head.threadId === threadId && head.v === v;
+}
+
+/**
+ * The JSON text of a plain payload of an event of `type`, byte for byte what `JSON.stringify`
+ * makes of it, and as the writer makes it (the in-process log keeps it so); `undefined` for a
+ * value JSON has no text for.
+ */
+export function plainPayloadJson(type: string, payload: unknown): string | undefined {
+  return payloadJsonAs(KNOWN_TYPES.get(type), payload);
+}
+
+function payloadJsonAs(known: KnownType | undefined, payload: unknown): string | undefined {
+  return (
+    (known?.flatPayload === true ? flatRecordJson(payload) : undefined) ??
+    (JSON.stringify(payload) as string | undefined)
+  );
 }
 
 /**
