@@ -36,7 +36,9 @@ const DEFERRED_KEY: keyof DeferredValue = '$deferred';
 export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   const { budgetBytes, maxDepth, maxStringChars } = limits;
   if (typeof value === 'object' && value !== null) {
-    return containerSize(value, maxDepth, maxStringChars, budgetBytes);
+    return (value as { constructor?: unknown }).constructor === Object && maxDepth > 0
+      ? payloadRecordSize(value, maxDepth, maxStringChars, budgetBytes)
+      : containerSize(value, maxDepth, maxStringChars, budgetBytes);
   }
   const size = primitiveSize(value, maxStringChars);
   return size > budgetBytes ? OVER_BUDGET : size;
@@ -93,17 +95,66 @@ function containerSize(
   }
   if (constructor !== Object) return NOT_PLAIN;
   let total = 2;
-  // `toJSON` needs no check of its own: as a function it is refused like any function, and one
-  // that is not a function is an ordinary key to JSON.stringify as well.
   for (const key in value) {
-    const entry: unknown = (value as Record<string, unknown>)[key];
-    if (key === DEFERRED_KEY && typeof entry === 'string') return NOT_PLAIN;
-    const size = entrySize(entry, depthLeft, maxStringChars, budgetBytes - total);
-    if (size < 0) return size;
-    total += key.length + 4 + size;
-    if (total > budgetBytes) return OVER_BUDGET;
+    total = withEntry(
+      total,
+      key,
+      (value as Record<string, unknown>)[key],
+      depthLeft,
+      maxStringChars,
+      budgetBytes,
+    );
+    if (total < 0) return total;
   }
   return total;
+}
+
+/**
+ * `containerSize` for the payload's own record, an object literal, in a loop of its own. A
+ * `for...in` reads each value by its enumeration cache's field index until it meets a record V8
+ * keeps in dictionary mode or with indexed elements (a lookup built key by key, a record after a
+ * `delete`, one keyed by ids: tool results every gateway sees); from then on that loop reads every
+ * record's values by a generic lookup, for the rest of the process. An event's own record is one of
+ * the few literals the engine builds, so this loop keeps its fast reads while a tool's result slows
+ * only the loop that walks nested records (docs/BENCHMARKS.md, "after slow records").
+ */
+function payloadRecordSize(
+  value: object,
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  let total = 2;
+  for (const key in value) {
+    total = withEntry(
+      total,
+      key,
+      (value as Record<string, unknown>)[key],
+      depthLeft,
+      maxStringChars,
+      budgetBytes,
+    );
+    if (total < 0) return total;
+  }
+  return total;
+}
+
+/** A record's running total with one more entry, or a negative answer. */
+function withEntry(
+  total: number,
+  key: string,
+  entry: unknown,
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  // `toJSON` needs no check of its own: as a function it is refused like any function, and one
+  // that is not a function is an ordinary key to JSON.stringify as well.
+  if (key === DEFERRED_KEY && typeof entry === 'string') return NOT_PLAIN;
+  const size = entrySize(entry, depthLeft, maxStringChars, budgetBytes - total);
+  if (size < 0) return size;
+  const sum = total + key.length + 4 + size;
+  return sum > budgetBytes ? OVER_BUDGET : sum;
 }
 
 function arraySize(
