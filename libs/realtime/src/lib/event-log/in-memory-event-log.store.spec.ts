@@ -131,4 +131,20 @@ describe('InMemoryEventLogStore', () => {
     await expect(log.lastSeq('t')).resolves.toBe(0);
     await expect(log.append('t', draft('t', 2))).resolves.toMatchObject({ seq: 1 });
   });
+
+  it('parses a page of long payloads a slice at a time, with the event loop free in between', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    const texts = ['a', 'b', 'c', 'd'].map((letter) => letter.repeat(300_000));
+    for (const text of texts) await log.append('t', draft('t', 1, text));
+
+    const order: string[] = [];
+    const read = log.readAfter('t', 0, 10).then((page) => {
+      order.push('read');
+      return page;
+    });
+    setImmediate(() => order.push('event loop'));
+    const page = await read;
+    expect(order).toEqual(['event loop', 'read']);
+    expect(page.map((event) => (event.payload as { text: string }).text)).toEqual(texts);
+  });
 });

@@ -37,7 +37,7 @@ export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   const { budgetBytes, maxDepth, maxStringChars } = limits;
   if (typeof value === 'object' && value !== null) {
     return (value as { constructor?: unknown }).constructor === Object && maxDepth > 0
-      ? payloadRecordSize(value, maxDepth, maxStringChars, budgetBytes)
+      ? payloadRecordSize(value as Record<string, unknown>, maxDepth, maxStringChars, budgetBytes)
       : containerSize(value, maxDepth, maxStringChars, budgetBytes);
   }
   const size = primitiveSize(value, maxStringChars);
@@ -94,46 +94,43 @@ function containerSize(
     return arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes);
   }
   if (constructor !== Object) return NOT_PLAIN;
-  let total = 2;
-  for (const key in value) {
-    total = withEntry(
-      total,
-      key,
-      (value as Record<string, unknown>)[key],
-      depthLeft,
-      maxStringChars,
-      budgetBytes,
-    );
-    if (total < 0) return total;
-  }
-  return total;
+  return recordSize(value as Record<string, unknown>, depthLeft, maxStringChars, budgetBytes);
 }
 
-/**
- * `containerSize` for the payload's own record, an object literal, in a loop of its own. A
- * `for...in` reads each value by its enumeration cache's field index until it meets a record V8
- * keeps in dictionary mode or with indexed elements (a lookup built key by key, a record after a
- * `delete`, one keyed by ids: tool results every gateway sees); from then on that loop reads every
- * record's values by a generic lookup, for the rest of the process. An event's own record is one of
- * the few literals the engine builds, so this loop keeps its fast reads while a tool's result slows
- * only the loop that walks nested records (docs/BENCHMARKS.md, "after slow records").
+/*
+ * Two copies of one loop, on purpose. A `for...in` reads each value by its enumeration cache's
+ * field index until it meets a record V8 keeps in dictionary mode or with indexed elements (a
+ * lookup built key by key, a record after a `delete`, one keyed by ids: tool results every gateway
+ * sees); from then on that loop reads every record's values by a generic lookup, for the rest of
+ * the process. The payload's own record, one of the few literals the engine builds, has a loop of
+ * its own, which keeps its fast reads while a tool's result slows only the loop over nested
+ * records (docs/BENCHMARKS.md, "after slow records"). Sharing one function would share the loop.
  */
-function payloadRecordSize(
-  value: object,
+
+function recordSize(
+  record: Record<string, unknown>,
   depthLeft: number,
   maxStringChars: number,
   budgetBytes: number,
 ): number {
   let total = 2;
-  for (const key in value) {
-    total = withEntry(
-      total,
-      key,
-      (value as Record<string, unknown>)[key],
-      depthLeft,
-      maxStringChars,
-      budgetBytes,
-    );
+  for (const key in record) {
+    total = withEntry(total, key, record[key], depthLeft, maxStringChars, budgetBytes);
+    if (total < 0) return total;
+  }
+  return total;
+}
+
+/** `recordSize` for the payload's own record, an object literal within the depth limit. */
+function payloadRecordSize(
+  record: Record<string, unknown>,
+  depthLeft: number,
+  maxStringChars: number,
+  budgetBytes: number,
+): number {
+  let total = 2;
+  for (const key in record) {
+    total = withEntry(total, key, record[key], depthLeft, maxStringChars, budgetBytes);
     if (total < 0) return total;
   }
   return total;
