@@ -52,13 +52,15 @@ async function printSmallEvents(): Promise<void> {
       `rounds of ${EVENTS_PER_ROUND}, ns/event; ratio: median of the rounds' own ratios)`,
   );
   console.log(
-    '| event | JSON.stringify | serializeInline() + stringify | ratio | await serialize() + stringify | ratio |',
+    '| event | JSON.stringify | serializeInline() + stringify | ratio | await serialize() + stringify | ratio | ' +
+      'bare for...in + stringify (the floor) | ratio |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
     console.log(
       `| ${row.type} | ${fixed(row.plainNs, 0)} | ${fixed(row.syncNs, 0)} | ${fixed(row.syncRatio)} | ` +
-        `${fixed(row.asyncNs, 0)} | ${fixed(row.asyncRatio)} |`,
+        `${fixed(row.asyncNs, 0)} | ${fixed(row.asyncRatio)} | ${fixed(row.floorNs, 0)} | ` +
+        `${fixed(row.floorRatio)} |`,
     );
   }
   console.log(

@@ -43,6 +43,9 @@ export interface SmallEventRow {
   /** `await serializer.serialize(payload)`, then the same `JSON.stringify`. */
   asyncNs: number;
   asyncRatio: number;
+  /** `bareWalk(payload)`, then the same `JSON.stringify`: the least any walk of it costs. */
+  floorNs: number;
+  floorRatio: number;
   /** socket.io's own packet encoder on the envelope: what a plain socket.io server spends. */
   socketIoNs: number;
   /** The least any server spends: `JSON.stringify` of the packet's data, in socket.io's framing. */
@@ -58,16 +61,17 @@ export interface SmallEventRow {
 type Way = (type: string, payload: object) => number | Promise<number>;
 
 /**
- * Cost per event of turning a small payload into what socket.io sends, six ways:
+ * Cost per event of turning a small payload into what socket.io sends, seven ways:
  * - plain `JSON.stringify` of the envelope, and the fast path (`serializeInline()`, or
  *   `await serialize()`) followed by the same `JSON.stringify`: the lib's own check, alone;
+ *   beside them the floor, a bare `for...in` walk that checks nothing, and the same stringify;
  * - on the way to the wire, each side ending with what engine.io and ws then do with the text
  *   (`'4' + text`, `Buffer.byteLength`): `JSON.stringify` of the packet's data in socket.io's
  *   framing (the least a server can spend), socket.io's packet encoder, and the gateway's way
  *   (fast path, envelope built and marked as the publisher and the log build it,
  *   `EnvelopePacketEncoder`).
  * Every envelope gets its own `ts`, and the run id changes every `EVENTS_PER_RUN` events among
- * `RUNS` runs, as a busy gateway's events do. Each round runs the six, in an order that rotates
+ * `RUNS` runs, as a busy gateway's events do. Each round runs the seven, in an order that rotates
  * from round to round (what runs right after the async way pays for its promises' garbage), and
  * every ratio is the median of the rounds' own ratios, so that a machine that drifts between
  * rounds moves both sides alike. Each event is measured twice: first as the walk finds it, then
@@ -82,6 +86,7 @@ export async function runSmallEvents(): Promise<SmallEventRow[]> {
     plain: plainRound,
     sync: (type, payload) => syncRound(serializer, type, payload),
     async: (type, payload) => asyncRound(serializer, type, payload),
+    floor: floorRound,
     socketIo: (type, payload) => socketIoRound(socketIo, type, payload),
     plainWire: plainWireRound,
     gateway: (type, payload) => gatewayRound(serializer, gateway, type, payload),
@@ -94,6 +99,7 @@ export async function runSmallEvents(): Promise<SmallEventRow[]> {
       if (serializer.serializeInline({ tool: 'lookup', ok: true, result: record }) === undefined) {
         throw new Error('expected the fast path');
       }
+      sink += bareWalk({ tool: 'lookup', ok: true, result: record });
     }
     rows.push(...(await measureEachEvent(ways, names, AFTER_SLOW_RECORDS)));
     return rows;
@@ -129,6 +135,8 @@ async function measureEachEvent(
       syncRatio: ratio('sync', 'plain'),
       asyncNs: median(times.async),
       asyncRatio: ratio('async', 'plain'),
+      floorNs: median(times.floor),
+      floorRatio: ratio('floor', 'plain'),
       socketIoNs: median(times.socketIo),
       plainWireNs: median(times.plainWire),
       gatewayNs: median(times.gateway),
@@ -191,6 +199,29 @@ async function asyncRound(
     sink += JSON.stringify(envelope(type, index, result.value)).length;
   }
   return nanosecondsPerEvent(started);
+}
+
+/**
+ * The floor under any check written in JavaScript: a `for...in` over every record of the payload
+ * that reads each value and checks nothing (no limits, no types, no cycles), then the same
+ * `JSON.stringify`. What it costs over `JSON.stringify` alone, no walk of the payload can avoid.
+ */
+function floorRound(type: string, payload: object): number {
+  const started = performance.now();
+  for (let index = 0; index < EVENTS_PER_ROUND; index++) {
+    sink += bareWalk(payload);
+    sink += JSON.stringify(envelope(type, index, payload)).length;
+  }
+  return nanosecondsPerEvent(started);
+}
+
+function bareWalk(record: object): number {
+  let total = 2;
+  for (const key in record) {
+    const entry: unknown = (record as Record<string, unknown>)[key];
+    total += key.length + (typeof entry === 'object' && entry !== null ? bareWalk(entry) : 8);
+  }
+  return total;
 }
 
 function socketIoRound(encoder: Encoder, type: string, payload: object): number {
