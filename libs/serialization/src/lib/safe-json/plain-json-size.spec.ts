@@ -41,6 +41,24 @@ describe('plainJsonSize', () => {
     expect(size(value)).toBe(NOT_PLAIN);
   });
 
+  it('sizes every value JSON has a word for, alone as inside a container', () => {
+    expect([null, true, false, 3, 'ab'].map((value) => size(value))).toEqual([4, 5, 5, 8, 4]);
+    expect(size([null, false, 'ab'])).toBe(2 + 3 + 4 + 5 + 4);
+    expect(size({ a: null })).toBe(2 + 1 + 4 + 4);
+    // A `$deferred` key names a deferred value only with a string beside it.
+    expect(size({ $deferred: 1 })).toBe(2 + 9 + 4 + 8);
+  });
+
+  it.each([
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['undefined', undefined],
+    ['a symbol', Symbol('s')],
+    ['a BigInt', 1n],
+  ])('refuses %s alone, as inside a container', (_name, value) => {
+    expect(size(value)).toBe(NOT_PLAIN);
+    expect(size([value])).toBe(NOT_PLAIN);
+  });
+
   it('accepts a "toJSON" key that is not a function, as JSON.stringify ignores it too', () => {
     const payload = { toJSON: 'just a key' };
     expect(size(payload)).toBeGreaterThanOrEqual(JSON.stringify(payload).length);
