@@ -1,4 +1,5 @@
 import type { JsonValue } from '@agent-gateway/events';
+import { plainJsonSize } from './plain-json-size';
 import { truncatedPayload } from './safe-json-markers';
 
 /** Returned by `safePrimitive` for undefined, functions and symbols: JSON has no word for them. */
@@ -69,7 +70,10 @@ export function plainShapeOf(value: object, maxStringChars: number, honourToJSON
   }
   if (value instanceof Map) {
     const object: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const [key, entry] of value) object[String(key)] = entry;
+    for (const [key, entry] of value) {
+      const name = mapKeyName(key);
+      if (name !== undefined) object[name] = entry;
+    }
     return object;
   }
   if (value instanceof Set) return Array.from(value);
@@ -82,6 +86,31 @@ export function plainShapeOf(value: object, maxStringChars: number, honourToJSON
     return value.valueOf();
   }
   return honourToJSON && hasToJSON(value) ? value.toJSON('') : ORDINARY;
+}
+
+/** How large a plain key object may be to be named by its JSON text. */
+const KEY_JSON_LIMITS = { budgetBytes: 1024, maxDepth: 8, maxStringChars: 1024 };
+
+/**
+ * The property name a Map's key gets in the object that stands for the Map, or `undefined` for a
+ * key that names nothing (its `toString` throws, or it has none): that entry alone is left out.
+ * A primitive is named as JavaScript names a property, by `String` (so `1` and `"1"` still name
+ * alike). An object is named by what tells it apart: a plain record or array by its JSON text, up
+ * to 1 KiB (`String` names every record "[object Object]", and the Map's entries would overwrite
+ * one another), a Date by its ISO text as a Date value gets, a function by its name (never its
+ * source); anything else by `String`, which gives a class's own `toString`.
+ */
+export function mapKeyName(key: unknown): string | undefined {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'function') return `[Function ${key.name}]`;
+  try {
+    if (typeof key !== 'object' || key === null) return String(key);
+    if (key instanceof Date) return Number.isNaN(key.getTime()) ? 'null' : key.toISOString();
+    if (plainJsonSize(key, KEY_JSON_LIMITS) >= 0) return JSON.stringify(key);
+    return String(key);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

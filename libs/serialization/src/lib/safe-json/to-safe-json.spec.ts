@@ -32,6 +32,54 @@ describe('toSafeJson', () => {
     expect(toSafeJson({ map })).toEqual({ map: { a: 1, '2': ['1', 'x'] } });
   });
 
+  it("names a Map's object keys by what tells them apart, not all alike", () => {
+    class Point {
+      constructor(readonly x: number) {}
+      toString(): string {
+        return `Point(${this.x})`;
+      }
+    }
+    function named(): void {
+      // a key, never called
+    }
+    const map = new Map<unknown, unknown>([
+      [{ id: 1 }, 'first'],
+      [{ id: 2 }, 'second'],
+      [[1, 2], 'list'],
+      [new Date(0), 'date'],
+      [new Point(3), 'point'],
+      [named, 'function'],
+      [Symbol('s'), 'symbol'],
+    ]);
+    expect(toSafeJson({ map })).toEqual({
+      map: {
+        '{"id":1}': 'first',
+        '{"id":2}': 'second',
+        '[1,2]': 'list',
+        '1970-01-01T00:00:00.000Z': 'date',
+        'Point(3)': 'point',
+        '[Function named]': 'function',
+        'Symbol(s)': 'symbol',
+      },
+    });
+  });
+
+  it('leaves out only the Map entry whose key names nothing, not the whole Map', () => {
+    const nameless = Object.create(null) as object;
+    const throwing = {
+      toString(): string {
+        throw new Error('no name');
+      },
+    };
+    const map = new Map<unknown, unknown>([
+      ['a', 1],
+      [nameless, 2],
+      [throwing, 3],
+      ['b', 4],
+    ]);
+    expect(toSafeJson({ map })).toEqual({ map: { a: 1, b: 4 } });
+  });
+
   it('turns a Date into ISO text and an invalid Date into null', () => {
     const date = new Date(Date.UTC(2026, 10, 23, 11, 40));
     expect(toSafeJson({ date, bad: new Date(Number.NaN) })).toEqual({

@@ -316,6 +316,11 @@ describe('PayloadSerializer', () => {
           [1, 'number'],
           ['1', 'string'],
         ]),
+        // Keys that are records, and one that names nothing (no toString): left out alone.
+        byRecord: new Map<unknown, unknown>([
+          ...Array.from({ length: 600 }, (_, index): [unknown, unknown] => [{ id: index }, index]),
+          [Object.create(null), 'nameless'],
+        ]),
       };
 
       const result = await compiled.serializer.serialize(payload);
@@ -324,6 +329,9 @@ describe('PayloadSerializer', () => {
       expect(Object.keys((decode(result) as { clash: object }).clash)).toEqual(
         Object.keys(toSafeJson(payload.clash) as object),
       );
+      const byRecord = (decode(result) as { byRecord: Record<string, number> }).byRecord;
+      expect(Object.keys(byRecord)).toHaveLength(600);
+      expect(byRecord['{"id":599}']).toBe(599);
     });
 
     it('reads a huge Map a slice at a time, not all of it before answering', async () => {

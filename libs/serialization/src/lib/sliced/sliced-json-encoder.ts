@@ -3,7 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
 import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
-import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
+import {
+  hasToJSON,
+  mapKeyName,
+  OMIT,
+  ORDINARY,
+  plainShapeOf,
+  safePrimitive,
+} from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
@@ -244,7 +251,7 @@ class SlicedJsonEncoder {
 
   /**
    * Opens a large Map or Set to walk from its iterator. A Map's entries are written as
-   * `plainShapeOf` names them (`String(key)`); two keys that name alike (1 and "1") are both
+   * `plainShapeOf` names them (`mapKeyName`); two keys that name alike (1 and "1") are both
    * written, and JSON.parse keeps the last value in the first one's place, as the copy the other
    * paths make holds them.
    */
@@ -279,13 +286,8 @@ class SlicedJsonEncoder {
     }
     const [key, item] = next.value as [unknown, unknown];
     if (isOmitted(item)) return;
-    let name: string;
-    try {
-      name = String(key);
-    } catch {
-      // A key object whose toString throws names no entry: the entry alone is left out.
-      return;
-    }
+    const name = mapKeyName(key);
+    if (name === undefined) return;
     this.entryKey = { text: `${frame.wrote ? ',' : ''}${JSON.stringify(name)}:`, frame };
     this.visit(item);
     this.entryKey = undefined;
