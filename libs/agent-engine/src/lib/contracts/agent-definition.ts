@@ -27,8 +27,9 @@ export interface AgentRunContext<TOptions = Record<string, unknown>> {
   readonly tools: readonly ToolDescriptor[];
   /**
    * Resolves once the event is recorded; never rejects (a failed publish is logged). The payload
-   * is handed over, not copied: do not change it afterwards (a connected client may still be sent
-   * it; the log keeps what it was when recorded).
+   * is handed over, not copied: do not change it before this resolves (a run's events are
+   * recorded one after another, so it may not be yet). What was recorded is what clients are sent
+   * and replayed; an ephemeral event is sent from the payload itself, so do not change it at all.
    */
   emit<T extends AgentEmittableType>(type: T, payload: AgentEventPayloads[T]): Promise<void>;
   /**

@@ -21,8 +21,9 @@ export interface ToolDefinition<TArgs = unknown> {
   /** Only idempotent tools are retried after a failed or timed-out attempt. */
   readonly idempotent: boolean;
   /**
-   * Its result goes out as `tool_completed`'s `result`, handed over, not copied: return a value
-   * the tool no longer changes (a copy of what it keeps, not the kept object itself).
+   * Its result goes out as `tool_completed`'s `result`, handed over, not copied, and is recorded
+   * a little after this resolves: return a value the tool no longer changes (a copy of what it
+   * keeps, not the kept object itself). Once recorded, clients are sent what was recorded.
    */
   execute(args: TArgs, context: ToolExecutionContext): Promise<unknown>;
 }

@@ -1,9 +1,24 @@
+import type { AgentEventPayloads } from '@agent-gateway/events';
+import { PacketType } from 'socket.io-parser';
+import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
 import { isProvenPlain, plainPayload } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 import { InMemoryEventLogStore, type KeptPayloads } from './in-memory-event-log.store';
 
 function draft(threadId: string, ts: number, text = 'x'): UnsequencedEnvelope {
   return { v: 1, threadId, runId: 'r1', type: 'agent_thinking', ts, payload: { text } };
+}
+
+/** A marked `tool_completed` of thread `t`, as the publisher builds it. */
+function toolCompleted(payload: AgentEventPayloads['tool_completed']): UnsequencedEnvelope {
+  return {
+    v: 1,
+    threadId: 't',
+    runId: 'r1',
+    type: 'tool_completed',
+    ts: 1,
+    ...plainPayload(payload),
+  };
 }
 
 describe('InMemoryEventLogStore', () => {
@@ -86,14 +101,7 @@ describe('InMemoryEventLogStore', () => {
     // result and changes it later must not rewrite what a resuming client replays.
     const result = { rows: [{ id: 1, status: 'open' }], total: 1 };
     const payload = { tool: 'tickets', callId: 'r1:1', ok: true, result, durationMs: 3 };
-    const appended = await log.append('t', {
-      v: 1,
-      threadId: 't',
-      runId: 'r1',
-      type: 'tool_completed',
-      ts: 1,
-      ...plainPayload(payload),
-    });
+    const appended = await log.append('t', toolCompleted(payload));
     result.rows[0].status = 'closed';
     result.rows.push({ id: 2, status: 'open' });
     payload.ok = false;
@@ -111,6 +119,23 @@ describe('InMemoryEventLogStore', () => {
     expect(isProvenPlain(replayed)).toBe(true);
     const [again] = await log.readAfter('t', 0, 10);
     expect(again.payload).toEqual(replayed.payload);
+  });
+
+  it('hands live delivery an envelope the wire writes as appended, whatever its producer changes', async () => {
+    const log = new InMemoryEventLogStore(1000, 60_000);
+    const result = { rows: [{ id: 1, status: 'open' }] };
+    const appended = await log.append(
+      't',
+      toolCompleted({ tool: 'tickets', callId: 'r1:1', ok: true, result, durationMs: 3 }),
+    );
+    const asAppended = JSON.stringify(appended);
+    // Changed while the send waits in an outbox behind an unacknowledged one.
+    result.rows[0].status = 'closed';
+
+    const packet = { type: PacketType.EVENT, nsp: '/', id: 4, data: ['agent:event', appended] };
+    expect(new EnvelopePacketEncoder().encode(packet)).toEqual([
+      `${PacketType.EVENT}4["agent:event",${asAppended}]`,
+    ]);
   });
 
   it('keeps an unmarked envelope unmarked when it replays it', async () => {

@@ -31,10 +31,11 @@ const PARSE_SLICE_CHARS = 256 * 1024;
  * object: the serializer's fast path hands the producer's own object back (a tool's result, an
  * agent's record), and a change the producer makes to it afterwards must not rewrite what a
  * resuming client replays. The Redis store keeps bytes, so the two replay alike. The text is
- * parsed on the first read and the copy kept: most events are never replayed, and they pay one
- * encoding (`plainPayloadJson`, about 1 µs for a tool's result here; the Redis store pays that
- * and more). Ephemeral progress, one event per token, never comes here. A binary payload is the
- * serializer's own bytes, never changed, and stays in the envelope.
+ * parsed on the first read and the copy kept: most events are never replayed. The live envelope
+ * carries the same text (`PAYLOAD_JSON`), which the wire writes as it is, so an event pays one
+ * encoding (`plainPayloadJson`, about 1 µs for a tool's result here) for the log and the wire.
+ * Ephemeral progress, one event per token, never comes here. A binary payload is the serializer's
+ * own bytes, never changed, and stays in the envelope.
  */
 interface KeptEvent {
   /** Once `payloadJson` is parsed, the envelope reads hand out; until then it holds no payload. */
@@ -68,7 +69,8 @@ export class InMemoryEventLogStore implements EventLogStore {
     const payloadJson = bytes === undefined ? jsonOf(envelope) : undefined;
     const log = this.threadLog(threadId);
     log.lastSeq += 1;
-    const sequenced = withSeq(envelope, log.lastSeq);
+    // The live envelope carries the text too: the wire writes it, not the producer's object.
+    const sequenced = withSeq(envelope, log.lastSeq, undefined, payloadJson);
     if (payloadJson === undefined) {
       log.events.push({ envelope: sequenced, payloadJson, marked: false });
       if (bytes !== undefined) this.kept.retainResult(bytes);
@@ -77,7 +79,6 @@ export class InMemoryEventLogStore implements EventLogStore {
       const header = withReplacedPayload(sequenced, undefined, marked);
       log.events.push({ envelope: header, payloadJson, marked });
     }
-    // Live delivery goes on with the envelope as published, payload and all.
     return sequenced;
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PacketType } from 'socket.io-parser';
 import { TestRedisServer } from '@agent-gateway/test-support';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { BUS_PAYLOAD_LIMIT_BYTES, RedisThreadEventBus } from '../fanout/redis-thread-event-bus';
@@ -7,7 +8,9 @@ import { RealtimeRedis } from '../redis/realtime-redis.service';
 import { DEFAULT_REALTIME_OPTIONS } from '../realtime.options';
 import type { UnsequencedEnvelope } from './event-log.store';
 import { RedisEventLogStore } from './redis-event-log.store';
+import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
 import { plainPayload } from '../wire/proven-plain';
+import { decodeSequenced, encodeSequenced } from './stored-envelope.codec';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -134,6 +137,28 @@ describe('RedisEventLogStore against a real Redis', () => {
     const sequenced = await logA.append(threadId, thinking(threadId, 'hello'));
     await busA.publish(sequenced);
     await expect(received).resolves.toEqual(sequenced);
+  });
+
+  it('publishes an event as it was appended, whatever its producer changes afterwards', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const result = [{ id: 7, title: 'printer on fire' }];
+    const sequenced = await logA.append(threadId, {
+      v: 1,
+      threadId,
+      runId: 'r1',
+      type: 'tool_completed',
+      ts: Date.now(),
+      ...plainPayload({ tool: 'tickets', callId: 'r1:1', ok: true, result, durationMs: 2 }),
+    });
+    result.length = 0;
+
+    // What PUBLISH carries to the other processes, and what this one's own sockets are sent.
+    const delivered = decodeSequenced(encodeSequenced(sequenced));
+    expect(delivered.payload).toMatchObject({ result: [{ id: 7, title: 'printer on fire' }] });
+    const packet = { type: PacketType.EVENT, nsp: '/', id: 1, data: ['agent:event', sequenced] };
+    expect(new EnvelopePacketEncoder().encode(packet)[0]).toContain('"printer on fire"');
+    const [stored] = await logB.readAfter(threadId, 0, 10);
+    expect(stored.payload).toEqual(delivered.payload);
   });
 
   it('shares one read between identical reads in flight, and reads afresh after', async () => {

@@ -3,7 +3,11 @@ import { backOff } from 'exponential-backoff';
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
-import { decodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
+import {
+  decodeSequenced,
+  encodeUnsequencedParts,
+  storedPayloadJson,
+} from './stored-envelope.codec';
 import { withSeq } from './with-seq';
 
 /** How long a thread's seq counter outlives its last event, so numbering never restarts. */
@@ -62,10 +66,12 @@ export class RedisEventLogStore implements EventLogStore {
    * out, the script finds the id and returns the seq it gave, instead of storing the event twice.
    */
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
-    const entry = encodeUnsequencedParts(envelope);
+    const payloadJson = storedPayloadJson(envelope);
+    const entry = encodeUnsequencedParts(envelope, payloadJson);
     const eventId = randomUUID();
     const seq = await backOff(() => this.appendOnce(threadId, entry, eventId), APPEND_RETRY);
-    return withSeq(envelope, seq);
+    // The stored text goes along (`PAYLOAD_JSON`): the wire and PUBLISH write it, not the object.
+    return withSeq(envelope, seq, undefined, payloadJson);
   }
 
   private async appendOnce(

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@agent-gateway/events';
 import { wireBodyOf } from '../testing/wire-body.fixture';
-import { isProvenPlain, plainPayload } from '../wire/proven-plain';
+import { isProvenPlain, PAYLOAD_JSON, plainPayload } from '../wire/proven-plain';
 import { decodeSequenced, encodeSequenced, encodeUnsequencedParts } from './stored-envelope.codec';
 
 const header = { v: 1, threadId: 't-1', runId: 'r-1', seq: 7, ts: 1_700_000_000_123 } as const;
@@ -19,8 +19,13 @@ describe('the stored envelope codec', () => {
       ephemeral: true,
       ...plainPayload({ delta: 'tok' }),
     } as const;
-    expect(decodeSequenced(encodeSequenced(plain))).toEqual(plain);
-    expect(decodeSequenced(encodeSequenced(ephemeral))).toEqual(ephemeral);
+    // A decoded plain payload carries the text it was parsed from, for the wire to write.
+    const withText = <E extends { payload: object }>(envelope: E) => ({
+      ...envelope,
+      [PAYLOAD_JSON]: { of: envelope.payload, json: JSON.stringify(envelope.payload) },
+    });
+    expect(decodeSequenced(encodeSequenced(plain))).toEqual(withText(plain));
+    expect(decodeSequenced(encodeSequenced(ephemeral))).toEqual(withText(ephemeral));
 
     const binary: EventEnvelope = {
       ...header,
@@ -33,6 +38,16 @@ describe('the stored envelope codec', () => {
     expect(Buffer.from(decoded.payload as Uint8Array).toString()).toBe(
       '{"output":"x","durationMs":1}',
     );
+  });
+
+  it('stores the text an envelope carries for its payload, and not one taken of another', () => {
+    const payload = { text: 'changed since' };
+    const taken = { ...header, type: 'agent_thinking', ...plainPayload(payload) } as const;
+    const carrying = { ...taken, [PAYLOAD_JSON]: { of: payload, json: '{"text":"as taken"}' } };
+    expect(decodeSequenced(encodeSequenced(carrying)).payload).toEqual({ text: 'as taken' });
+
+    const replaced = { ...carrying, ...plainPayload({ text: 'another payload' }) };
+    expect(decodeSequenced(encodeSequenced(replaced)).payload).toEqual({ text: 'another payload' });
   });
 
   it('stores the header without seq or payload, and the payload as it was made', () => {

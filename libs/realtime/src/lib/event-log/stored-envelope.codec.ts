@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@agent-gateway/events';
-import { PLAIN_PAYLOAD } from '../wire/proven-plain';
+import { PAYLOAD_JSON, PLAIN_PAYLOAD, payloadJsonOf } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 import type { EveryEnvelopeKey } from './with-seq';
 
@@ -16,22 +16,41 @@ const NEWLINE = 0x0a;
  * An unsequenced entry in two parts, head (`<ts>\n<header JSON>\n`) and payload, for Redis to
  * join: a large payload goes out as the buffer it already is, with no copy on the event loop.
  */
-export function encodeUnsequencedParts(envelope: UnsequencedEnvelope): [Buffer, Buffer] {
-  return encodeParts('', envelope);
+export function encodeUnsequencedParts(
+  envelope: UnsequencedEnvelope,
+  payloadJson = storedPayloadJson(envelope),
+): [Buffer, Buffer] {
+  return encodeParts('', envelope, payloadJson);
 }
 
 /** One buffer, as PUBLISH takes one message: the payload is copied once. */
 export function encodeSequenced(envelope: EventEnvelope): Buffer {
-  return Buffer.concat(encodeParts(`${envelope.seq}\n`, envelope));
+  return Buffer.concat(encodeParts(`${envelope.seq}\n`, envelope, storedPayloadJson(envelope)));
 }
 
-function encodeParts(prefix: string, envelope: UnsequencedEnvelope): [Buffer, Buffer] {
+/**
+ * The JSON text a plain payload is stored as, `undefined` for a binary one: the text the envelope
+ * carries when it has one (`PAYLOAD_JSON`), so an event is stringified once on its way through.
+ */
+export function storedPayloadJson(envelope: UnsequencedEnvelope): string | undefined {
+  if (envelope.payloadEncoding === 'json') return undefined;
+  return payloadJsonOf(envelope) ?? JSON.stringify(envelope.payload);
+}
+
+function encodeParts(
+  prefix: string,
+  envelope: UnsequencedEnvelope,
+  payloadJson: string | undefined,
+): [Buffer, Buffer] {
   const header = JSON.stringify(storedHeader(envelope));
   const head = Buffer.from(`${prefix}${envelope.ts}\n${header}\n`, 'utf8');
-  return [head, payloadBytes(envelope, envelope.payload)];
+  return [head, payloadBytes(envelope, payloadJson)];
 }
 
-type StoredHeaderKey = Exclude<EveryEnvelopeKey, 'seq' | 'payload' | typeof PLAIN_PAYLOAD>;
+type StoredHeaderKey = Exclude<
+  EveryEnvelopeKey,
+  'seq' | 'payload' | typeof PLAIN_PAYLOAD | typeof PAYLOAD_JSON
+>;
 
 /**
  * Every field but `seq` and `payload`, copied field by field rather than with rest
@@ -52,8 +71,9 @@ function storedHeader(envelope: UnsequencedEnvelope) {
 }
 
 /** The bytes of a binary payload as they are (no copy), or the UTF-8 JSON of a plain one. */
-function payloadBytes(envelope: UnsequencedEnvelope, payload: unknown): Buffer {
-  if (envelope.payloadEncoding !== 'json') return Buffer.from(JSON.stringify(payload), 'utf8');
+function payloadBytes(envelope: UnsequencedEnvelope, payloadJson: string | undefined): Buffer {
+  const { payload } = envelope;
+  if (envelope.payloadEncoding !== 'json') return Buffer.from(payloadJson as string, 'utf8');
   if (Buffer.isBuffer(payload)) return payload;
   if (payload instanceof Uint8Array) {
     return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -76,12 +96,21 @@ export function decodeSequenced(bytes: Buffer): EventEnvelope {
   // Not a spread first: `{ ...header, seq }` is the slow way to build an object on V8 (with-seq.ts).
   if (header.payloadEncoding === 'json') return { seq, ...header, payload: body } as EventEnvelope;
   // Just parsed from JSON text, so plain JSON by construction.
-  const payload: unknown = JSON.parse(body.toString('utf8'));
+  const json = body.toString('utf8');
+  const payload: unknown = JSON.parse(json);
   // A header written by a newer gateway may carry a field this version does not know. The wire
   // encoder writes a marked envelope's known fields only, so such an envelope stays unmarked and
   // goes out through JSON.stringify, the field with it: extended, never cut.
   if (!holdsOnlyKnownFields(header)) return { seq, ...header, payload } as EventEnvelope;
-  return { seq, ...header, payload, [PLAIN_PAYLOAD]: payload } as EventEnvelope;
+  // The text goes along: the wire writes it rather than stringifying the payload again.
+  const payloadJson = { of: payload, json };
+  return {
+    seq,
+    ...header,
+    payload,
+    [PLAIN_PAYLOAD]: payload,
+    [PAYLOAD_JSON]: payloadJson,
+  } as EventEnvelope;
 }
 
 const STORED_HEADER_KEYS: ReadonlySet<string> = new Set<StoredHeaderKey>(

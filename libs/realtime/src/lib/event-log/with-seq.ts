@@ -5,12 +5,12 @@ import type {
   EventEnvelope,
   JsonEventEnvelope,
 } from '@agent-gateway/events';
-import { PLAIN_PAYLOAD, isProvenPlain } from '../wire/proven-plain';
+import { PAYLOAD_JSON, PLAIN_PAYLOAD, isProvenPlain, type PayloadJson } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 
 /** Every key an envelope can have, so that the copy below cannot forget one the contract adds. */
 export type EveryEnvelopeKey =
-  keyof JsonEventEnvelope | keyof BinaryEventEnvelope | typeof PLAIN_PAYLOAD;
+  keyof JsonEventEnvelope | keyof BinaryEventEnvelope | typeof PLAIN_PAYLOAD | typeof PAYLOAD_JSON;
 
 /**
  * `envelope` with its `seq` (and `ephemeral`, for an event that skips the log), copied field by
@@ -24,16 +24,23 @@ export function withSeq(
   envelope: UnsequencedEnvelope,
   seq: number,
   ephemeral?: true,
+  payloadJson?: string,
 ): EventEnvelope {
-  const mark = (envelope as Partial<Record<EveryEnvelopeKey, unknown>>)[PLAIN_PAYLOAD];
+  const fields = envelope as Partial<Record<EveryEnvelopeKey, unknown>>;
   const { payload, payloadEncoding } = envelope;
+  // `payloadJson`: the payload's text as the log took it (`PAYLOAD_JSON`).
+  const json =
+    payloadJson === undefined
+      ? (fields[PAYLOAD_JSON] as PayloadJson | undefined)
+      : { of: payload, json: payloadJson };
   return copyEnvelope(
     envelope,
     seq,
     ephemeral ?? envelope.ephemeral,
     payload,
     payloadEncoding,
-    mark,
+    fields[PLAIN_PAYLOAD],
+    json,
   );
 }
 
@@ -61,11 +68,17 @@ export function withReplacedPayload(
   marked: boolean,
 ): EventEnvelope {
   if (!marked) {
-    const whole = { ...envelope, payload, payloadEncoding: undefined, [PLAIN_PAYLOAD]: undefined };
+    const whole = {
+      ...envelope,
+      payload,
+      payloadEncoding: undefined,
+      [PLAIN_PAYLOAD]: undefined,
+      [PAYLOAD_JSON]: undefined,
+    };
     return whole as EventEnvelope;
   }
   const { seq, ephemeral } = envelope;
-  return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload);
+  return copyEnvelope(envelope, seq, ephemeral, payload, undefined, payload, undefined);
 }
 
 /** The one field-by-field copy; `satisfies` makes the compiler name any key it misses. */
@@ -76,6 +89,7 @@ function copyEnvelope(
   payload: unknown,
   payloadEncoding: 'json' | undefined,
   mark: unknown,
+  json: PayloadJson | undefined,
 ): EventEnvelope {
   const copy = {
     v: envelope.v,
@@ -88,6 +102,7 @@ function copyEnvelope(
     payloadEncoding,
     ephemeral,
     [PLAIN_PAYLOAD]: mark,
+    [PAYLOAD_JSON]: json,
   } satisfies Record<EveryEnvelopeKey, unknown>;
   return copy as EventEnvelope;
 }

@@ -2,10 +2,12 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import type { AgentEventDraft, EventEnvelope } from '@agent-gateway/events';
 import { SerializationModule } from '@agent-gateway/serialization';
 import { Registry } from 'prom-client';
+import { PacketType } from 'socket.io-parser';
 import { EVENT_LOG_STORE } from '../event-log/event-log.store';
 import { InMemoryEventLogStore } from '../event-log/in-memory-event-log.store';
 import { InProcessThreadEventBus } from '../fanout/in-process-thread-event-bus';
 import { THREAD_EVENT_BUS } from '../fanout/thread-event-bus';
+import { EnvelopePacketEncoder } from '../wire/envelope-packet-encoder';
 import { isProvenPlain } from '../wire/proven-plain';
 import { ThreadEventPublisher } from './thread-event-publisher.service';
 
@@ -47,6 +49,17 @@ describe('ThreadEventPublisher', () => {
 
   afterAll(() => moduleRef.close());
 
+  /** A tool that returns the list it keeps: the fast path hands that very object on. */
+  function publishTickets(threadId: string, tickets: object[]): Promise<void> {
+    const runId = `${threadId}-run`;
+    return publisher.publish({
+      threadId,
+      runId,
+      type: 'tool_completed',
+      payload: { tool: 'tickets', callId: `${runId}:1`, ok: true, result: tickets, durationMs: 2 },
+    });
+  }
+
   it('numbers durable events, gives ephemeral ones the last seq, and marks plain payloads', async () => {
     const before = Date.now();
     await publisher.publish(draft('agent_started', { agent: 'assistant', input: 'hi' }));
@@ -76,18 +89,26 @@ describe('ThreadEventPublisher', () => {
   });
 
   it('replays an event as it was published, though its payload object changed afterwards', async () => {
-    // A tool that returns the list it keeps: the fast path hands that very object on.
     const openTickets = [{ id: 7, title: 'printer on fire' }];
-    await publisher.publish({
-      threadId: 'thread-2',
-      runId: 'run-2',
-      type: 'tool_completed',
-      payload: { tool: 'tickets', callId: 'run-2:1', ok: true, result: openTickets, durationMs: 2 },
-    });
+    await publishTickets('thread-2', openTickets);
     expect(published.at(-1)?.payload).toMatchObject({ result: openTickets });
     openTickets.length = 0;
 
     const [replayed] = await log.readAfter('thread-2', 0, 10);
     expect(replayed.payload).toMatchObject({ result: [{ id: 7, title: 'printer on fire' }] });
+  });
+
+  it('sends a live event as it was published, though its payload changed while the send waited', async () => {
+    const openTickets = [{ id: 8, title: 'coffee machine empty' }];
+    await publishTickets('thread-3', openTickets);
+    const live = published.at(-1) as EventEnvelope;
+    const asPublished = JSON.stringify(live);
+    openTickets.length = 0;
+
+    // The gateway's encoder, as the outbox's socket uses it when the event's turn comes.
+    const packet = { type: PacketType.EVENT, nsp: '/', id: 9, data: ['agent:event', live] };
+    expect(new EnvelopePacketEncoder().encode(packet)).toEqual([
+      `${PacketType.EVENT}9["agent:event",${asPublished}]`,
+    ]);
   });
 });

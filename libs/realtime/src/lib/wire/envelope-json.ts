@@ -1,7 +1,12 @@
 import { AGENT_EVENT_TYPES, isTerminalEventType, type AgentEventType } from '@agent-gateway/events';
 import type { EveryEnvelopeKey } from '../event-log/with-seq';
 import { EpochMillisJson } from './epoch-millis-json';
-import type { PLAIN_PAYLOAD } from './proven-plain';
+import {
+  payloadJsonOf,
+  type PAYLOAD_JSON,
+  type PayloadJson,
+  type PLAIN_PAYLOAD,
+} from './proven-plain';
 
 /**
  * The fields `EnvelopeJsonWriter` writes, in the order it writes them (the order `withSeq` builds
@@ -18,7 +23,8 @@ type WrittenKey =
   | 'payload'
   | 'payloadEncoding'
   | 'ephemeral'
-  | typeof PLAIN_PAYLOAD;
+  | typeof PLAIN_PAYLOAD
+  | typeof PAYLOAD_JSON;
 const EVERY_KEY_IS_WRITTEN: Record<Exclude<EveryEnvelopeKey, WrittenKey>, never> = {};
 void EVERY_KEY_IS_WRITTEN;
 
@@ -49,6 +55,7 @@ interface WritableEnvelope {
   readonly payload?: unknown;
   readonly payloadEncoding?: unknown;
   readonly ephemeral?: unknown;
+  readonly [PAYLOAD_JSON]?: PayloadJson;
 }
 
 interface KnownType {
@@ -92,7 +99,8 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
  * thread and run ids and key names for every event of a run. Here the header's fixed part is
  * quoted once per run and kept until the run's terminal event (`ENVELOPE_HEADS_KEPT` runs at
  * most), the type comes from a table, the numbers are written as JSON writes them (the timestamp's
- * leading digits converted once, `EpochMillisJson`), a flat payload is written by hand
+ * leading digits converted once, `EpochMillisJson`). The payload's text is the one the envelope
+ * carries from its log (`PAYLOAD_JSON`) when it has one; else a flat payload is written by hand
  * (`flatRecordJson`) and any other goes through `JSON.stringify` (docs/BENCHMARKS.md, "Small
  * events").
  *
@@ -146,7 +154,8 @@ export class EnvelopeJsonWriter {
     const head = this.headOf(envelope);
     if (head === undefined) return undefined;
     const known = KNOWN_TYPES.get(type);
-    const payload = payloadJsonAs(known, envelope.payload);
+    // The text taken when the event was published, when there is one (`PAYLOAD_JSON`).
+    const payload = payloadJsonOf(envelope) ?? payloadJsonAs(known, envelope.payload);
     if (payload === undefined) return undefined;
     const quotedType = known?.quoted ?? JSON.stringify(type);
     const tail = ephemeral === true ? ',"ephemeral":true}' : '}';

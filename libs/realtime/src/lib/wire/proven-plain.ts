@@ -30,3 +30,29 @@ export function isProvenPlain(value: unknown): boolean {
   const mark = (value as MarkedEnvelope)[PLAIN_PAYLOAD];
   return mark !== undefined && mark === (value as MarkedEnvelope).payload;
 }
+
+/**
+ * The JSON text of an envelope's payload, taken when the event was published: by the in-process
+ * log at append (which keeps that text for replay), by the Redis codec from the message it parsed.
+ * The wire writes this text instead of stringifying the payload again, so a live client gets the
+ * event as it was published even when the producer changes its object while the send waits in an
+ * outbox, and the payload is encoded once, not twice. Trusted only while `payload` is still the
+ * value the text was taken of: a copy with another payload (`{ ...envelope, payload }`) carries a
+ * text that no longer applies, and is written from its payload.
+ */
+export const PAYLOAD_JSON = Symbol('agent-gateway.payloadJson');
+
+export interface PayloadJson {
+  /** The payload the text was taken of. */
+  readonly of: unknown;
+  readonly json: string;
+}
+
+/** The payload's JSON text an envelope carries for its payload, if any. */
+export function payloadJsonOf(envelope: {
+  readonly payload?: unknown;
+  readonly [PAYLOAD_JSON]?: PayloadJson;
+}): string | undefined {
+  const kept = envelope[PAYLOAD_JSON];
+  return kept !== undefined && kept.of === envelope.payload ? kept.json : undefined;
+}
