@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventEnvelope } from '@agent-gateway/events';
-import { plainPayloadJson } from '../wire/envelope-json';
 import { isProvenPlain } from '../wire/proven-plain';
 import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+import { storedPayloadJson } from './stored-envelope.codec';
 import { withReplacedPayload, withSeq } from './with-seq';
 
 /**
@@ -65,8 +65,9 @@ export class InMemoryEventLogStore implements EventLogStore {
 
   async append(threadId: string, envelope: UnsequencedEnvelope): Promise<EventEnvelope> {
     const bytes = binaryPayload(envelope);
-    // Before the seq: a payload that cannot be kept takes no number.
-    const payloadJson = bytes === undefined ? jsonOf(envelope) : undefined;
+    // Before the seq: a payload that cannot be kept takes no number (the text the Redis store
+    // keeps too, refused alike).
+    const payloadJson = storedPayloadJson(envelope);
     const log = this.threadLog(threadId);
     log.lastSeq += 1;
     // The live envelope carries the text too: the wire writes it, not the producer's object.
@@ -154,25 +155,6 @@ function replayed(event: KeptEvent): EventEnvelope {
     event.payloadJson = undefined;
   }
   return event.envelope;
-}
-
-/** A plain payload's JSON text; one that has none is refused, as the Redis store refuses it. */
-function jsonOf(envelope: UnsequencedEnvelope): string {
-  let json: string | undefined;
-  try {
-    json = plainPayloadJson(envelope.type, envelope.payload);
-  } catch (error: unknown) {
-    throw notJson(envelope, error instanceof Error ? error.message : String(error));
-  }
-  if (json === undefined) throw notJson(envelope, 'it has no JSON text');
-  return json;
-}
-
-function notJson(envelope: UnsequencedEnvelope, why: string): Error {
-  return new Error(
-    `The payload of ${envelope.type} (run ${envelope.runId}) is not JSON (${why}); ` +
-      'publish through ThreadEventPublisher, whose serializer makes any value JSON.',
-  );
 }
 
 function binaryPayload(envelope: UnsequencedEnvelope): Uint8Array | undefined {

@@ -161,6 +161,15 @@ describe('RedisEventLogStore against a real Redis', () => {
     expect(stored.payload).toEqual(delivered.payload);
   });
 
+  it('refuses a payload that is not JSON with a clear error, and gives it no seq', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const notJson = { ...thinking(threadId, 'x'), payload: { count: 1n } as never };
+    await expect(logA.append(threadId, notJson)).rejects.toThrow(
+      /payload of agent_thinking .* is not JSON.*serializer/,
+    );
+    await expect(logA.lastSeq(threadId)).resolves.toBe(0);
+  });
+
   it('shares one read between identical reads in flight, and reads afresh after', async () => {
     const threadId = `t-${randomUUID()}`;
     for (let i = 0; i < 3; i += 1) await logA.append(threadId, thinking(threadId, `e${i}`));

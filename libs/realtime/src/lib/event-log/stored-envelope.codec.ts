@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@agent-gateway/events';
+import { plainPayloadJson } from '../wire/envelope-json';
 import { PAYLOAD_JSON, PLAIN_PAYLOAD, payloadJsonOf } from '../wire/proven-plain';
 import type { UnsequencedEnvelope } from './event-log.store';
 import type { EveryEnvelopeKey } from './with-seq';
@@ -29,12 +30,29 @@ export function encodeSequenced(envelope: EventEnvelope): Buffer {
 }
 
 /**
- * The JSON text a plain payload is stored as, `undefined` for a binary one: the text the envelope
- * carries when it has one (`PAYLOAD_JSON`), so an event is stringified once on its way through.
+ * The JSON text a plain payload is kept as by either store, `undefined` for a binary one: the text
+ * the envelope carries when it has one (`PAYLOAD_JSON`), so an event is encoded once on its way
+ * through, else the wire's own writer's (byte for byte `JSON.stringify`'s). Throws an error that
+ * says what to do for a payload with no JSON text.
  */
 export function storedPayloadJson(envelope: UnsequencedEnvelope): string | undefined {
   if (envelope.payloadEncoding === 'json') return undefined;
-  return payloadJsonOf(envelope) ?? JSON.stringify(envelope.payload);
+  let json = payloadJsonOf(envelope);
+  if (json !== undefined) return json;
+  try {
+    json = plainPayloadJson(envelope.type, envelope.payload);
+  } catch (error: unknown) {
+    throw notJson(envelope, error instanceof Error ? error.message : String(error));
+  }
+  if (json === undefined) throw notJson(envelope, 'it has no JSON text');
+  return json;
+}
+
+function notJson(envelope: UnsequencedEnvelope, why: string): Error {
+  return new Error(
+    `The payload of ${envelope.type} (run ${envelope.runId}) is not JSON (${why}); ` +
+      'publish through ThreadEventPublisher, whose serializer makes any value JSON.',
+  );
 }
 
 function encodeParts(
@@ -73,7 +91,8 @@ function storedHeader(envelope: UnsequencedEnvelope) {
 /** The bytes of a binary payload as they are (no copy), or the UTF-8 JSON of a plain one. */
 function payloadBytes(envelope: UnsequencedEnvelope, payloadJson: string | undefined): Buffer {
   const { payload } = envelope;
-  if (envelope.payloadEncoding !== 'json') return Buffer.from(payloadJson as string, 'utf8');
+  // Only a binary payload has no text (`storedPayloadJson`).
+  if (payloadJson !== undefined) return Buffer.from(payloadJson, 'utf8');
   if (Buffer.isBuffer(payload)) return payload;
   if (payload instanceof Uint8Array) {
     return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
