@@ -25,8 +25,11 @@ export class ObservingSink implements AgentEventSink {
   readonly events: (AgentEventDraft & { subscribers: string[] })[] = [];
   subscriptions: ThreadSubscriptions | undefined;
   readonly connectionIds: string[] = [];
+  /** Called as each event is recorded, as a client would act on it the moment it arrives. */
+  onRecorded: ((event: AgentEventDraft) => void) | undefined;
 
   async publish(event: AgentEventDraft): Promise<void> {
+    this.onRecorded?.(event);
     const subscribers = this.connectionIds.filter(
       (connectionId) => this.subscriptions?.isSubscribed(connectionId, event.threadId) ?? false,
     );

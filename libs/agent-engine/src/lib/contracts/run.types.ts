@@ -28,6 +28,12 @@ export type RunOutcome =
 
 export interface RunHandle {
   runId: string;
+  /**
+   * Never rejects; resolves with the outcome as the run ends, before its terminal event is
+   * published. What must follow a run before anyone can learn it ended (recording its answer)
+   * starts from here: a client may act on `agent_completed` before `done` resolves.
+   */
+  ended: Promise<RunOutcome>;
   /** Never rejects; resolves after the terminal event was published. */
   done: Promise<RunOutcome>;
 }

@@ -40,6 +40,23 @@ describe('AgentEngine run lifecycle', () => {
     ]);
   });
 
+  it('announces the outcome on ended before the terminal event is published, on done after', async () => {
+    fx.agent.behaviour = () => Promise.resolve('answer');
+    const order: string[] = [];
+    fx.sink.beforePublish = (event) => {
+      if (event.type === 'agent_completed') order.push('agent_completed published');
+      return Promise.resolve();
+    };
+
+    const handle = fx.run();
+    const ended = handle.ended.then((outcome) => order.push(`ended ${outcome.status}`));
+    const done = handle.done.then((outcome) => order.push(`done ${outcome.status}`));
+    await Promise.all([ended, done]);
+
+    expect(order).toEqual(['ended completed', 'agent_completed published', 'done completed']);
+    expect(await handle.ended).toEqual(await handle.done);
+  });
+
   it('ends a run whose agent throws with agent_error failed and the reason', async () => {
     fx.agent.behaviour = () => Promise.reject(new Error('database is down'));
 

@@ -74,10 +74,12 @@ export class AgentEngine implements BeforeApplicationShutdown {
   start(request: RunRequest, sink: AgentEventSink): RunHandle {
     const { agent, options } = this.validate(request);
     const execution = new RunExecution(request, sink, this.logger);
+    let announceEnding!: (outcome: RunOutcome) => void;
+    const ended = new Promise<RunOutcome>((resolve) => (announceEnding = resolve));
     // execute() reaches its first await before it could delete the entry set here.
-    const done = this.execute(agent, options, execution);
+    const done = this.execute(agent, options, execution, announceEnding);
     this.runs.set(request.runId, { execution, done });
-    return { runId: request.runId, done };
+    return { runId: request.runId, ended, done };
   }
 
   /** Aborts a run, which ends with `agent_error` `cancelled`. False if there is no such run of this user. */
@@ -172,6 +174,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
     agent: AgentDefinition<unknown>,
     options: unknown,
     execution: RunExecution,
+    announceEnding: (outcome: RunOutcome) => void,
   ): Promise<RunOutcome> {
     const { runId } = execution.request;
     this.logger.debug(`run ${runId} of agent ${agent.name} started`);
@@ -193,6 +196,9 @@ export class AgentEngine implements BeforeApplicationShutdown {
       ending.status === 'completed'
         ? { status: 'completed', output: ending.output, durationMs }
         : { status: 'failed', code: ending.code, message: ending.message, durationMs };
+    // Before the terminal event is queued: whoever awaits `ended` runs first (the reactions are
+    // queued in this order), so what they start is under way before any client sees the end.
+    announceEnding(outcome);
     await execution.finish(terminalEvent(ending, durationMs));
     this.runs.delete(runId);
     this.updateGauges();

@@ -1,6 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RequestError, type ChatSendRequest } from '@agent-gateway/events';
+import {
+  RequestError,
+  type ChatSendRequest,
+  type ChatSendResult,
+  type ThreadHistoryResult,
+} from '@agent-gateway/events';
+import { AgentEngine } from '@agent-gateway/agent-engine';
 import { makeTempDir, removeTempDir } from '../../test-support/temp-dir';
 import { StuckDisk } from '../../test-support/stuck-disk';
 import { startWorkflowApp, type WorkflowTestApp } from '../../test-support/workflow-test-app';
@@ -83,6 +89,38 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     const lastTwo = await app.service.history(alice, { threadId: first.threadId, limit: 2 });
     expect(lastTwo.messages).toEqual(messages.slice(-2));
     expect((await transcriptOf(first.threadId)).messages).toHaveLength(4);
+  });
+
+  it('gives the history and the next run the answer of a run whose agent_completed was just recorded', async () => {
+    const alice = app.connect('alice');
+    const start = jest.spyOn(app.app.get(AgentEngine), 'start');
+    const { threadId } = await app.service.send(alice, { text: 'hello' });
+    await app.settle();
+    // As a client does that asks again the moment it sees the answer arrive.
+    const actedOnAnswer = new Promise<[ThreadHistoryResult, ChatSendResult]>((resolve, reject) => {
+      app.sink.onRecorded = (event) => {
+        if (event.type !== 'agent_completed') return;
+        app.sink.onRecorded = undefined;
+        Promise.all([
+          app.service.history(alice, { threadId }),
+          app.service.send(alice, { threadId, text: 'and 1+1' }),
+        ]).then(resolve, reject);
+      };
+    });
+    const asked = await app.service.send(alice, { threadId, text: 'what is 2+3*4' });
+
+    const [history, next] = await actedOnAnswer;
+    await app.settle();
+    expect(history.messages.map(({ role, runId }) => [role, runId]).slice(-2)).toEqual([
+      ['user', asked.runId],
+      ['assistant', asked.runId],
+    ]);
+    const nextRun = start.mock.calls.find(([request]) => request.runId === next.runId)?.[0];
+    expect(nextRun?.history.at(-1)).toEqual({
+      role: 'assistant',
+      text: history.messages.at(-1)?.text,
+    });
+    expect(nextRun?.history).toHaveLength(4);
   });
 
   it("refuses every request on another user's thread with forbidden and changes nothing", async () => {

@@ -149,6 +149,11 @@ export class ChatWorkflowService {
         : { clientMessageId: request.clientMessageId }),
     };
 
+    if (request.threadId !== undefined) {
+      // A client may send its next message as soon as it sees agent_completed, before the answer
+      // is in the transcript: the agent must be given the conversation with that answer in it.
+      await this.answers.written(ids.threadId, this.options.fileTimeoutMs);
+    }
     const prior = await this.userMessages.makeDurable(
       ctx.userId,
       ids.threadId,
@@ -181,7 +186,7 @@ export class ChatWorkflowService {
       await this.withdraw(ctx, request, ids);
       throw error;
     }
-    this.answers.follow(ids.threadId, handle.runId, handle.done);
+    this.answers.follow(ids.threadId, handle.runId, handle.ended);
     return answer;
   }
 

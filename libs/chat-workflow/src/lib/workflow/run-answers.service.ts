@@ -26,9 +26,13 @@ export class RunAnswers {
     private readonly background: BackgroundWork,
   ) {}
 
-  follow(threadId: string, runId: string, done: Promise<RunOutcome>): void {
+  /**
+   * `ended` is the engine's `RunHandle.ended`, which resolves before the terminal event is
+   * published, so the answer's write is registered before any client can see the run end.
+   */
+  follow(threadId: string, runId: string, ended: Promise<RunOutcome>): void {
     this.background.run(`recording the answer of run ${runId}`, async () => {
-      const outcome = await done;
+      const outcome = await ended;
       if (outcome.status !== 'completed') return;
       const answer = {
         id: randomUUID(),
@@ -54,8 +58,9 @@ export class RunAnswers {
   /**
    * Resolves once every answer of the thread whose write has begun is in the transcript (or
    * given up), or after `withinMs`, whichever comes first: a client that saw `agent_completed`
-   * and then asks for the history must find the answer in it (the write starts as the run ends,
-   * before the event can reach the client), but a hung disk must not hang the request.
+   * and then asks for the history, or sends its next message, must find the answer in it (the
+   * write is registered as the run ends, before its terminal event is published: see `follow`),
+   * but a hung disk must not hang the request.
    */
   async written(threadId: string, withinMs: number): Promise<void> {
     const writes = this.writing.get(threadId);
