@@ -11,6 +11,9 @@ export interface SubscribeResult {
   replayed: number;
 }
 
+/** What a client is advised to wait before subscribing again when the event log did not answer. */
+const LOG_RETRY_AFTER_MS = 1000;
+
 /** Events read from the log per round trip while catching up. */
 const REPLAY_PAGE = 500;
 
@@ -34,6 +37,13 @@ export class ThreadSubscriptions {
     connections.onConnectionClosed((connection) => this.removeConnection(connection.id));
   }
 
+  /**
+   * Follows `threadId` on `connectionId`: with `afterSeq`, every logged event after it first,
+   * then live ones; without, live events from now, or, when the connection already follows the
+   * thread, exactly as before (its cursor is kept: replacing it would drop what arrives while the
+   * log is asked for its last seq). The event log not answering is `unavailable`, and leaves no
+   * half-made subscription behind: events held for a cursor that never catches up are lost.
+   */
   async subscribe(
     connectionId: string,
     threadId: string,
@@ -45,19 +55,49 @@ export class ThreadSubscriptions {
         'unavailable',
         'the connection is closing; reconnect and subscribe again',
       );
+    const current = this.byThread.get(threadId)?.get(connectionId);
+    if (current && afterSeq === undefined) {
+      const lastSeq = await this.fromLog(threadId, () => this.log.lastSeq(threadId));
+      return { lastSeq: Math.max(lastSeq, current.nextSeq - 1), replayed: 0 };
+    }
     const cursor = new ThreadCursor();
     this.attach(connectionId, threadId, cursor);
-    const lastSeq = await this.log.lastSeq(threadId);
-    let replayed = 0;
-    if (afterSeq === undefined) {
-      cursor.nextSeq = lastSeq + 1;
-    } else {
-      // A client ahead of the log (it saw seqs from a log that was since lost) gets what comes next.
-      cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
-      replayed = await this.catchUp(connection, threadId, cursor, lastSeq);
+    try {
+      const lastSeq = await this.fromLog(threadId, () => this.log.lastSeq(threadId));
+      let replayed = 0;
+      if (afterSeq === undefined) {
+        cursor.nextSeq = lastSeq + 1;
+      } else {
+        // A client ahead of the log (it saw seqs from a log that was since lost) gets what comes next.
+        cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
+        replayed = await this.fromLog(threadId, () =>
+          this.catchUp(connection, threadId, cursor, lastSeq),
+        );
+      }
+      this.releaseHeld(connection, threadId, cursor);
+      return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
+    } catch (error) {
+      this.detach(connectionId, threadId, cursor);
+      throw error;
     }
-    this.releaseHeld(connection, threadId, cursor);
-    return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
+  }
+
+  /**
+   * `read` of the event log; its failure (Redis slow or unreachable) becomes `unavailable`, with
+   * the message logged here: the caller's client only needs to know to try again.
+   */
+  private async fromLog<T>(threadId: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof RequestError) throw error;
+      this.logger.warn(`event log of thread ${threadId} unavailable: ${String(error)}`);
+      throw new RequestError(
+        'unavailable',
+        'the event log did not answer in time; subscribe again shortly',
+        LOG_RETRY_AFTER_MS,
+      );
+    }
   }
 
   unsubscribe(connectionId: string, threadId: string): void {
@@ -229,6 +269,14 @@ export class ThreadSubscriptions {
       this.byConnection.set(connectionId, threads);
     }
     threads.add(threadId);
+  }
+
+  /** Removes `cursor`, unless it was replaced meanwhile. */
+  private detach(connectionId: string, threadId: string, cursor: ThreadCursor): void {
+    cursor.cancelled = true;
+    if (this.byThread.get(threadId)?.get(connectionId) === cursor) {
+      this.unsubscribe(connectionId, threadId);
+    }
   }
 
   private removeConnection(connectionId: string): void {

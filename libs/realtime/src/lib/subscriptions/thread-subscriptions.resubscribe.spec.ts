@@ -1,0 +1,77 @@
+import { RequestError } from '@agent-gateway/events';
+import type { UnsequencedEnvelope } from '../event-log/event-log.store';
+import { HeldReadsLog } from './testing/held-reads-log';
+import { startSubscribedClient, type SubscribedClient } from './testing/subscribed-client';
+
+function thinking(threadId: string, text: string): UnsequencedEnvelope {
+  return { v: 1, threadId, runId: 'r', type: 'agent_thinking', ts: Date.now(), payload: { text } };
+}
+
+describe('ThreadSubscriptions, subscribing again and a log that does not answer (real sockets)', () => {
+  let log: HeldReadsLog;
+  let harness: SubscribedClient;
+
+  beforeEach(async () => {
+    log = new HeldReadsLog();
+    harness = await startSubscribedClient(log);
+  });
+
+  afterEach(() => harness.close());
+
+  /** Appends to the log and hands the event to the subscriptions, as the fan-out does. */
+  async function publish(threadId: string, text: string): Promise<number> {
+    const envelope = await log.append(threadId, thinking(threadId, text));
+    harness.subscriptions.dispatch(envelope);
+    return envelope.seq;
+  }
+
+  it('loses nothing that arrives while a followed thread is subscribed again without afterSeq', async () => {
+    const { subscriptions, connectionId } = harness;
+    await subscriptions.subscribe(connectionId, 'busy');
+    await publish('busy', 'one');
+
+    // chat:send subscribes its connection on every send; a run is streaming meanwhile. Event 2 is
+    // logged before the log answers the subscribe's question and reaches this process after.
+    log.holdReads();
+    const again = subscriptions.subscribe(connectionId, 'busy');
+    const logged = await log.append('busy', thinking('busy', 'two'));
+    log.releaseReads();
+    subscriptions.dispatch(logged);
+    await publish('busy', 'three');
+
+    await expect(again).resolves.toEqual({ lastSeq: 3, replayed: 0 });
+    await harness.receivedUpTo(3);
+    expect([...new Set(harness.received)]).toEqual([1, 2, 3]);
+  });
+
+  it('answers unavailable when the log does not answer, and leaves no subscription that holds events forever', async () => {
+    const { subscriptions, connectionId } = harness;
+    log.failure = new Error('redis lastSeq did not answer within 2000 ms');
+
+    const refusal = await subscriptions
+      .subscribe(connectionId, 'stalled', 0)
+      .catch((error) => error);
+
+    expect(refusal).toBeInstanceOf(RequestError);
+    expect(refusal).toMatchObject({ code: 'unavailable', retryAfterMs: expect.any(Number) });
+    expect(subscriptions.isSubscribed(connectionId, 'stalled')).toBe(false);
+    log.failure = undefined;
+    await subscriptions.subscribe(connectionId, 'stalled', 0);
+    await publish('stalled', 'after the outage');
+    await harness.receivedUpTo(1);
+  });
+
+  it('keeps a working subscription when subscribing again fails', async () => {
+    const { subscriptions, connectionId } = harness;
+    await subscriptions.subscribe(connectionId, 'kept');
+    log.failure = new Error('redis lastSeq did not answer within 2000 ms');
+
+    await expect(subscriptions.subscribe(connectionId, 'kept')).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+
+    log.failure = undefined;
+    await publish('kept', 'still followed');
+    await harness.receivedUpTo(1);
+  });
+});
