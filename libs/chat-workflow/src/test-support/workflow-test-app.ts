@@ -9,6 +9,7 @@ import {
   ThreadEventPublisher,
   ThreadSubscriptions,
   type GatewaySocket,
+  type RealtimeOptions,
 } from '@agent-gateway/realtime';
 import { ChatWorkflowModule } from '../lib/chat-workflow.module';
 import type { ChatWorkflowOptions } from '../lib/chat-workflow.options';
@@ -72,15 +73,21 @@ class TestRegistryModule {
 
 let connectionCounter = 0;
 
-/** Boots the chat workflow with the real engine (loadtest agent on) and the real realtime module. */
-export async function startWorkflowApp(options: ChatWorkflowOptions): Promise<WorkflowTestApp> {
+/**
+ * Boots the chat workflow with the real engine (loadtest agent on) and the real realtime module,
+ * in process unless `realtime` names a Redis.
+ */
+export async function startWorkflowApp(
+  options: ChatWorkflowOptions,
+  realtime: Partial<RealtimeOptions> = {},
+): Promise<WorkflowTestApp> {
   const registry = new Registry();
   const sink = new ObservingSink();
   const moduleRef = await Test.createTestingModule({
     imports: [
       TestRegistryModule.with(registry),
       AgentEngineModule.forRoot({ enableLoadtestAgent: true }),
-      RealtimeModule.forRoot({}),
+      RealtimeModule.forRoot(realtime),
       ChatWorkflowModule.forRoot(options),
     ],
   })

@@ -52,7 +52,7 @@ export class ChatWorkflowService {
   ) {}
 
   /**
-   * Makes the user message durable, subscribes the sender's connection, starts the run and
+   * Subscribes the sender's connection, makes the user message durable, starts the run and
    * answers once the run is accepted. `unavailable` when the message could not be made durable
    * in time: a retry with the same clientMessageId completes the first attempt, never duplicates it.
    */
@@ -149,6 +149,10 @@ export class ChatWorkflowService {
         : { clientMessageId: request.clientMessageId }),
     };
 
+    // Before anything is written: a connection that cannot follow the thread (the event log does
+    // not answer, the connection is closing) is refused with nothing changed. Also for a repeat:
+    // the retry may come from a new connection that wants the run's events.
+    await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
     if (request.threadId !== undefined) {
       // A client may send its next message as soon as it sees agent_completed, before the answer
       // is in the transcript: the agent must be given the conversation with that answer in it.
@@ -160,8 +164,6 @@ export class ChatWorkflowService {
       message,
       request.threadId === undefined,
     );
-    // Also for a repeat: the retry may come from a new connection that wants the run's events.
-    await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
     if (prior.kind === 'duplicate') return prior.answer;
 
     // A retry, or a twin on another gateway, may find the run already started by the first attempt.
