@@ -19,6 +19,11 @@ export class InProcessThreadEventBus implements ThreadEventBus {
     return () => undefined;
   }
 
+  /** A direct call loses nothing. */
+  subscribeLosses(): () => void {
+    return () => undefined;
+  }
+
   /** Delivery is synchronous with publish: nothing is ever in transit. */
   async flush(): Promise<void> {
     return undefined;

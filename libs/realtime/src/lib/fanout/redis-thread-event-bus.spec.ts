@@ -76,4 +76,20 @@ describe('RedisThreadEventBus while Redis comes and goes', () => {
     const received = await deliveredThrough(bus);
     expect(received.map((envelope) => envelope.seq)).toEqual([1, 2]);
   });
+
+  it('tells its loss listeners once it receives again after its connection was cut', async () => {
+    servers.push(await TestRedisServer.start(port));
+    const bus = new RedisThreadEventBus(redis);
+    await bus.ready();
+    let losses = 0;
+    bus.subscribeLosses(() => (losses += 1));
+
+    await redis.commands.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+
+    await until(() => losses === 1);
+    // Told only once it receives again: what is published now arrives.
+    const received = await deliveredThrough(bus);
+    expect(received.map((envelope) => envelope.seq)).toEqual([1, 2]);
+    expect(losses).toBe(1);
+  });
 });

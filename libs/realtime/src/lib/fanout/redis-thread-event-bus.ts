@@ -7,6 +7,7 @@ import { EnvelopeListeners } from './envelope-listeners';
 import type {
   EnvelopeListener,
   LoggedEventNotice,
+  LossListener,
   NoticeListener,
   ThreadEventBus,
 } from './thread-event-bus';
@@ -34,6 +35,7 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
   private readonly logger = new Logger(RedisThreadEventBus.name);
   private readonly listeners = new EnvelopeListeners();
   private readonly noticeListeners = new Set<NoticeListener>();
+  private readonly lossListeners = new Set<LossListener>();
   /** This process's own channel for flush markers; see `flush`. */
   private readonly flushChannel = `agent-gateway:flush:${randomUUID()}`;
   private readonly flushWaiters = new Map<string, () => void>();
@@ -41,8 +43,9 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
 
   constructor(private readonly redis: RealtimeRedis) {
     this.subscribed = this.listen();
-    this.subscribed.catch((error: Error) =>
-      this.logger.error(`could not subscribe to ${CHANNEL}: ${error.message}`),
+    this.subscribed.then(
+      () => redis.subscriber.on('ready', this.onResubscribed),
+      (error: Error) => this.logger.error(`could not subscribe to ${CHANNEL}: ${error.message}`),
     );
   }
 
@@ -69,6 +72,12 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
     return () => this.noticeListeners.delete(listener);
   }
 
+  /** Called after each reconnect of the subscriber connection, once it receives again. */
+  subscribeLosses(listener: LossListener): () => void {
+    this.lossListeners.add(listener);
+    return () => this.lossListeners.delete(listener);
+  }
+
   /**
    * Redis delivers to a subscriber in the order it processed the PUBLISHes, across channels; so
    * once a marker published now comes back, every event this process published before it has
@@ -93,6 +102,8 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
   onModuleDestroy(): void {
     this.listeners.clear();
     this.noticeListeners.clear();
+    this.lossListeners.clear();
+    this.redis.subscriber.off('ready', this.onResubscribed);
   }
 
   /**
@@ -150,6 +161,27 @@ export class RedisThreadEventBus implements ThreadEventBus, OnModuleDestroy {
         this.logger.error(`notice listener failed for thread ${notice.threadId}`, error as Error);
       }
     }
+  };
+
+  /**
+   * The subscriber connection is back: what was published while it was down never arrives.
+   * node-redis renews the subscriptions on reconnect; a flush marker coming back proves they are
+   * in force, so a follower's check of the log that follows misses nothing published after it.
+   */
+  private readonly onResubscribed = (): void => {
+    this.flush()
+      .catch((error: Error) =>
+        this.logger.warn(`subscriber reconnected, but a flush did not come back: ${error.message}`),
+      )
+      .finally(() => {
+        for (const listener of this.lossListeners) {
+          try {
+            listener();
+          } catch (error) {
+            this.logger.error('loss listener failed', error as Error);
+          }
+        }
+      });
   };
 
   private readonly onFlush = (token: string): void => {

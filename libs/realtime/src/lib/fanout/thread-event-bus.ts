@@ -14,6 +14,9 @@ export interface LoggedEventNotice {
 
 export type NoticeListener = (notice: LoggedEventNotice) => void;
 
+/** Told that the bus may have lost messages: every followed thread should be checked against the log. */
+export type LossListener = () => void;
+
 /**
  * Carries every event, once sequenced, to every gateway process (each then delivers to its own
  * connections). In process it is a direct call; with Redis it is pub/sub. A message lost on the
@@ -24,6 +27,13 @@ export interface ThreadEventBus {
   subscribe(listener: EnvelopeListener): () => void;
   /** Notices of events announced instead of carried; a bus that always carries never sends one. */
   subscribeNotices(listener: NoticeListener): () => void;
+  /**
+   * Called each time the bus may have lost messages, once it receives again (its Redis
+   * connection came back). A gap is otherwise noticed only when a later event arrives, so the
+   * last events of a run lost this way would wait for the thread's next event; after this call
+   * followers check the log instead. A bus that never loses a message never calls it.
+   */
+  subscribeLosses(listener: LossListener): () => void;
   /** Resolves once everything published before the call has reached this process's listeners. */
   flush(): Promise<void>;
 }

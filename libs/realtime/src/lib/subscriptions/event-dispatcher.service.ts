@@ -7,6 +7,7 @@ import { ThreadSubscriptions } from './thread-subscriptions.service';
 export class EventDispatcher implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | undefined;
   private unsubscribeNotices: (() => void) | undefined;
+  private unsubscribeLosses: (() => void) | undefined;
 
   constructor(
     @Inject(THREAD_EVENT_BUS) private readonly bus: ThreadEventBus,
@@ -18,10 +19,14 @@ export class EventDispatcher implements OnModuleInit, OnModuleDestroy {
     this.unsubscribeNotices = this.bus.subscribeNotices((notice) =>
       this.subscriptions.dispatchNotice(notice),
     );
+    this.unsubscribeLosses = this.bus.subscribeLosses(() => {
+      void this.subscriptions.checkFollowedThreads();
+    });
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
     this.unsubscribeNotices?.();
+    this.unsubscribeLosses?.();
   }
 }

@@ -7,7 +7,7 @@ function thinking(threadId: string, text: string): UnsequencedEnvelope {
   return { v: 1, threadId, runId: 'r', type: 'agent_thinking', ts: Date.now(), payload: { text } };
 }
 
-describe('ThreadSubscriptions, subscribing again and a log that does not answer (real sockets)', () => {
+describe('ThreadSubscriptions, subscribing again, a log that does not answer, a bus that lost messages (real sockets)', () => {
   let log: HeldReadsLog;
   let harness: SubscribedClient;
 
@@ -73,5 +73,18 @@ describe('ThreadSubscriptions, subscribing again and a log that does not answer 
     log.failure = undefined;
     await publish('kept', 'still followed');
     await harness.receivedUpTo(1);
+  });
+
+  it('reads from the log what the bus lost, when told it may have lost messages', async () => {
+    const { subscriptions, connectionId } = harness;
+    await subscriptions.subscribe(connectionId, 'run-end');
+    await publish('run-end', 'delivered');
+    // agent_completed is logged while the pub/sub connection is down: no later event will come.
+    await log.append('run-end', thinking('run-end', 'the last event, lost on the bus'));
+
+    await subscriptions.checkFollowedThreads();
+
+    await harness.receivedUpTo(2);
+    expect([...new Set(harness.received)]).toEqual([1, 2]);
   });
 });

@@ -158,6 +158,25 @@ export class ThreadSubscriptions {
     }
   }
 
+  /**
+   * Compares every thread followed here with its log, and reads what a cursor is missing: after
+   * the bus may have lost messages (see `ThreadEventBus.subscribeLosses`), the last events of a
+   * run would otherwise wait for the thread's next event. Never rejects; a log that does not
+   * answer is logged, and that thread is checked again at its next event.
+   */
+  async checkFollowedThreads(): Promise<void> {
+    await Promise.all(
+      [...this.byThread.keys()].map(async (threadId) => {
+        try {
+          const seq = await this.log.lastSeq(threadId);
+          if (seq > 0) this.dispatchNotice({ threadId, seq });
+        } catch (error) {
+          this.logger.warn(`could not check thread ${threadId} against its log: ${String(error)}`);
+        }
+      }),
+    );
+  }
+
   private deliverDurable(
     connection: Connection,
     envelope: EventEnvelope,
