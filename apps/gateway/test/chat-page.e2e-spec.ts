@@ -57,4 +57,22 @@ describe('the web chat page in a real browser', () => {
     expect(texts[0]).toBe('what is 2+3*4');
     expect(texts[1]).toContain('14');
   }, 40_000);
+
+  it("shows a new thread's answer after reconnecting as another user, whose thread it cannot resume", async () => {
+    const page = await browser.newPage();
+    await page.goto(gateway.url);
+    await page.locator('#status.online').waitFor({ timeout: 10_000 });
+    await page.fill('#text', 'what is 2+3*4');
+    await page.click('#send');
+    await page.locator('.msg.assistant', { hasText: '14' }).waitFor({ timeout: 10_000 });
+
+    // The page remembers that thread and how far it got; the new user may not resume it.
+    await page.fill('#user', `someone-else-${Date.now()}`);
+    await page.click('#connect');
+    await page.locator('#status.online').waitFor({ timeout: 10_000 });
+    await page.fill('#text', 'what is 1+1');
+    await page.click('#send');
+
+    await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 10_000 });
+  }, 40_000);
 });
