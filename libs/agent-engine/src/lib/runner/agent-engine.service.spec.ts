@@ -91,6 +91,22 @@ describe('AgentEngine run lifecycle', () => {
     expect(fx.engine.activeRunCount()).toBe(0);
   });
 
+  it('checks an agent and its options as start would, starting nothing', async () => {
+    const withLoadtest = await createEngineFixture({ enableLoadtestAgent: true });
+    try {
+      const { engine } = withLoadtest;
+      expect(() => engine.checkRun('nope')).toThrow(expect.objectContaining({ code: 'not_found' }));
+      expect(() => engine.checkRun('loadtest', { events: -1 })).toThrow(
+        expect.objectContaining({ code: 'invalid_request' }),
+      );
+      expect(() => engine.checkRun('loadtest', { events: 1 })).not.toThrow();
+      expect(engine.activeRunCount()).toBe(0);
+      expect(withLoadtest.sink.events).toEqual([]);
+    } finally {
+      await withLoadtest.close();
+    }
+  });
+
   it('refuses a run id that is already running', async () => {
     fx.agent.behaviour = ({ signal }) => untilAborted(signal);
     const first = fx.run({ runId: 'same', userId: 'owner' });

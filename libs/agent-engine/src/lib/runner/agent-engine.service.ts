@@ -144,22 +144,40 @@ export class AgentEngine implements BeforeApplicationShutdown {
     return this.drained;
   }
 
+  /**
+   * Checks an agent's name and options as `start` would, starting nothing: `RequestError`
+   * `not_found` for an unknown agent, `invalid_request` for options its schema refuses. A caller
+   * with work to do before `start` (make a message durable) checks here first, so a request that
+   * fails validation changes nothing.
+   */
+  checkRun(agentName: string, options?: Record<string, unknown>): void {
+    this.resolveAgent(agentName, options);
+  }
+
   private validate(request: RunRequest): { agent: AgentDefinition<unknown>; options: unknown } {
-    const agent = this.agents.get(request.agent);
-    if (agent === undefined) {
-      throw new RequestError(
-        'not_found',
-        `unknown agent "${request.agent}"; available: ${this.agents.names().join(', ')}`,
-      );
-    }
+    const resolved = this.resolveAgent(request.agent, request.options);
     if (this.runs.has(request.runId)) {
       throw new RequestError(
         'invalid_request',
         `run ${request.runId} is already in progress; start a run with a new id`,
       );
     }
-    if (agent.optionsSchema === undefined) return { agent, options: request.options ?? {} };
-    const parsed = agent.optionsSchema.safeParse(request.options ?? {});
+    return resolved;
+  }
+
+  private resolveAgent(
+    agentName: string,
+    options: Record<string, unknown> | undefined,
+  ): { agent: AgentDefinition<unknown>; options: unknown } {
+    const agent = this.agents.get(agentName);
+    if (agent === undefined) {
+      throw new RequestError(
+        'not_found',
+        `unknown agent "${agentName}"; available: ${this.agents.names().join(', ')}`,
+      );
+    }
+    if (agent.optionsSchema === undefined) return { agent, options: options ?? {} };
+    const parsed = agent.optionsSchema.safeParse(options ?? {});
     if (!parsed.success) {
       throw new RequestError(
         'invalid_request',

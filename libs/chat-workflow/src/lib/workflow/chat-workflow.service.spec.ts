@@ -179,6 +179,16 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     expect(await threadFiles()).toEqual([]);
   });
 
+  it('counts characters as users do: an emoji is one, not two UTF-16 units', async () => {
+    const alice = app.connect('alice');
+    await expect(app.service.send(alice, { text: '🙂'.repeat(100) })).resolves.toBeDefined();
+    const error = await refusal(app.service.send(alice, { text: '🙂'.repeat(101) }));
+    expect(error).toMatchObject({
+      code: 'payload_too_large',
+      message: 'text is 101 characters; at most 100 are accepted',
+    });
+  });
+
   it('returns the first answer for a repeated clientMessageId and starts no second run', async () => {
     const alice = app.connect('alice');
     const { threadId } = await app.service.send(alice, { text: 'start' });
@@ -300,9 +310,11 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     expect((await app.service.history(alice, { threadId })).messages).toHaveLength(2);
   });
 
-  it('takes the message back when the engine refuses the run, so a corrected retry is new', async () => {
+  it('refuses options the agent does not accept before anything is written; a corrected retry is new', async () => {
     const alice = app.connect('alice');
     const { threadId } = await app.service.send(alice, { text: 'start' });
+    await app.settle();
+    const transcriptBefore = await readFile(join(dataDir, 'threads', `${threadId}.jsonl`));
     const bad: ChatSendRequest = {
       threadId,
       text: 'drill',
@@ -311,6 +323,11 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
       options: { events: -1 },
     };
     expect((await refusal(app.service.send(alice, bad))).code).toBe('invalid_request');
+    const { threadId: _, ...creating } = bad;
+    expect((await refusal(app.service.send(alice, creating))).code).toBe('invalid_request');
+    expect(await readFile(join(dataDir, 'threads', `${threadId}.jsonl`))).toEqual(transcriptBefore);
+    expect(await threadFiles()).toEqual([`${threadId}.jsonl`]);
+
     const good = await app.service.send(alice, { ...bad, options: { events: 1 } });
     await app.settle();
     const drills = (await app.service.history(alice, { threadId })).messages.filter(

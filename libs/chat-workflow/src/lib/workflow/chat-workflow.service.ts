@@ -58,10 +58,11 @@ export class ChatWorkflowService {
    */
   async send(ctx: RequestContext, body: ChatSendRequest): Promise<ChatSendResult> {
     const request = parseRequest(chatSendSchema, body);
-    if (request.text.length > this.options.maxMessageChars) {
+    const characters = characterCount(request.text);
+    if (characters > this.options.maxMessageChars) {
       throw new RequestError(
         'payload_too_large',
-        `text is ${request.text.length} characters; at most ${this.options.maxMessageChars} are accepted`,
+        `text is ${characters} characters; at most ${this.options.maxMessageChars} are accepted`,
       );
     }
     const agent = request.agent ?? this.options.defaultAgent;
@@ -71,6 +72,8 @@ export class ChatWorkflowService {
         `no agent named "${agent}"; available: ${this.engine.agentNames().join(', ')}`,
       );
     }
+    // Before anything is subscribed or written: options the agent refuses change nothing.
+    this.engine.checkRun(agent, request.options);
     if (request.threadId !== undefined) {
       await this.ownership.assertOwner(request.threadId, ctx.userId);
     }
@@ -192,7 +195,7 @@ export class ChatWorkflowService {
     return answer;
   }
 
-  /** The run was refused after the message was written: take the message back, forget the claim. */
+  /** The run was refused after the message was written (its id already running): take the message back, forget the claim. */
   private async withdraw(
     ctx: RequestContext,
     request: ChatSendRequest,
@@ -210,4 +213,23 @@ export class ChatWorkflowService {
       await this.dedup.forgetRunStart(ids.runId);
     }
   }
+}
+
+/**
+ * Characters as a user counts them: code points, so an emoji (two UTF-16 units) counts once,
+ * as `MAX_MESSAGE_CHARS` promises.
+ */
+function characterCount(text: string): number {
+  let count = text.length;
+  for (let index = 0; index < text.length - 1; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        index += 1;
+      }
+    }
+  }
+  return count;
 }
