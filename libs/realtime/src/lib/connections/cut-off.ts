@@ -7,9 +7,10 @@ import type { GatewaySocket } from './gateway-socket';
  * `socket.disconnect(true)` reads as `io server disconnect`, after which it never does. Eviction
  * (`session:evicted`), where coming back would be wrong, keeps `socket.disconnect(true)`.
  *
- * What is still buffered for the socket is discarded rather than waited for: a client that does
- * not read would hold the close back for good, and every durable event stays in the log.
+ * What is already written for the socket (a reply to the request that overflowed the outbox, say)
+ * still goes out first, as it did with `disconnect(true)`; a client that reads nothing more is
+ * closed by socket.io's heartbeat.
  */
 export function cutOffConnection(socket: GatewaySocket): void {
-  socket.conn.close(true);
+  socket.conn.close();
 }
