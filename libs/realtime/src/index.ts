@@ -2,6 +2,7 @@ export * from './lib/realtime.module';
 export * from './lib/realtime.options';
 export * from './lib/connections/gateway-socket';
 export * from './lib/connections/connection-registry.service';
+export * from './lib/connections/cut-off';
 export * from './lib/event-log/event-log.store';
 export * from './lib/subscriptions/thread-subscriptions.service';
 export * from './lib/publishing/thread-event-publisher.service';

@@ -17,6 +17,8 @@ import { ThreadTracker } from './thread-tracker';
 
 export type GatewaySocketClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type EnvelopeListener = (envelope: DecodedEventEnvelope) => void;
+/** Told of an error thrown by an `onEvent` listener, and of an envelope that could not be decoded. */
+export type ClientErrorListener = (error: unknown, envelope: EventEnvelope) => void;
 
 export interface AgentGatewayClientOptions {
   auth: HandshakeAuth;
@@ -25,29 +27,61 @@ export interface AgentGatewayClientOptions {
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
+/** Refusals after which a thread is not asked for again on the next reconnect. */
+const FINAL_REFUSALS: ReadonlySet<string> = new Set(['forbidden', 'not_found', 'invalid_request']);
+
 /**
  * The typed client of the wire contract. It acknowledges every event, hands each durable event
  * to the application exactly once and in order, and after a reconnect resumes every thread it
- * follows from the last `seq` it saw, so nothing is lost across a dropped connection.
+ * follows from the last `seq` it saw, so nothing is lost across a dropped connection. It comes
+ * back by itself after the gateway cuts it off or stops (after the `reconnectAfterMs` that
+ * `server:shutdown` advises), but not after `session:evicted`.
  */
 export class AgentGatewayClient {
   readonly socket: GatewaySocketClient;
   private readonly tracker = new ThreadTracker();
   private readonly listeners = new Set<EnvelopeListener>();
+  private readonly errorListeners = new Set<ClientErrorListener>();
+  /** Per thread with a `thread:subscribe` in flight, its events held until the reply says where it stands. */
+  private readonly holding = new Map<string, { requests: number; held: DecodedEventEnvelope[] }>();
   private readonly requestTimeoutMs: number;
+  private hasConnected = false;
+  private connections = 0;
+  private evicted = false;
+  private closed = false;
+  /** When `server:shutdown` said to come back (epoch ms), until the disconnect that follows. */
+  private comeBackAt: number | undefined;
+  private comeBackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: string, options: AgentGatewayClientOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.socket = io(url, { ...options.socket, auth: { ...options.auth } });
     this.socket.on('agent:event', (envelope, ack) => {
-      this.receive([envelope]);
-      ack?.();
+      try {
+        this.receive([envelope]);
+      } finally {
+        ack?.();
+      }
     });
     this.socket.on('agent:events', (envelopes, ack) => {
-      this.receive(envelopes);
-      ack?.();
+      try {
+        this.receive(envelopes);
+      } finally {
+        ack?.();
+      }
     });
-    this.socket.io.on('reconnect', () => void this.resumeAll());
+    this.socket.on('connect', () => {
+      this.connections += 1;
+      if (this.hasConnected) void this.resumeAll(this.connections);
+      this.hasConnected = true;
+    });
+    this.socket.on('session:evicted', () => {
+      this.evicted = true;
+    });
+    this.socket.on('server:shutdown', ({ reconnectAfterMs }) => {
+      this.comeBackAt = Date.now() + reconnectAfterMs;
+    });
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
   }
 
   /** Resolves once connected; rejects with the handshake's refusal (`unauthorized`, `server_full`). */
@@ -72,23 +106,37 @@ export class AgentGatewayClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** The last durable seq the application saw on a thread. */
+  /**
+   * Errors thrown by `onEvent` listeners land here (with the envelope), not in the socket's
+   * handler: the other listeners still see the event, it is acknowledged and not handed out
+   * again. Without any error listener they are written to `console.error`.
+   */
+  onError(listener: ClientErrorListener): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** The seq a resume of this thread asks after (the last durable seq handed out, or where the subscription began). */
   lastSeq(threadId: string): number | undefined {
     return this.tracker.lastSeq(threadId);
   }
 
+  /**
+   * On an existing thread this client does not follow yet, it subscribes first, so that it
+   * stands at the thread's last seq and a reconnect resumes this run from its first event.
+   */
   async send(request: ChatSendRequest): Promise<ChatSendResult> {
+    if (request.threadId !== undefined && !this.tracker.follows(request.threadId)) {
+      await this.openSubscription(request.threadId, undefined);
+    }
     const result = await this.request('chat:send', request);
-    this.tracker.follow(result.threadId);
+    this.tracker.followNew(result.threadId);
     return result;
   }
 
-  async subscribe(threadId: string, afterSeq?: number): Promise<ThreadSubscribeResult> {
-    this.tracker.follow(threadId, afterSeq);
-    return this.request(
-      'thread:subscribe',
-      afterSeq === undefined ? { threadId } : { threadId, afterSeq },
-    );
+  /** Follows the thread once the gateway accepted: a refused thread is not asked for again. */
+  subscribe(threadId: string, afterSeq?: number): Promise<ThreadSubscribeResult> {
+    return this.openSubscription(threadId, afterSeq);
   }
 
   async unsubscribe(threadId: string): Promise<void> {
@@ -105,22 +153,112 @@ export class AgentGatewayClient {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.comeBackTimer);
     this.socket.close();
+  }
+
+  /**
+   * socket.io-client comes back by itself after a dropped transport, but not after the server
+   * disconnected the socket (`io server disconnect`): then, unless evicted, this client does. After
+   * `server:shutdown` it waits for the advised time either way, rather than knocking at a
+   * gateway that is stopping (and refuses new handshakes).
+   */
+  private onDisconnect(reason: string): void {
+    const comeBackAt = this.comeBackAt;
+    this.comeBackAt = undefined;
+    if (this.closed || this.evicted || reason === 'io client disconnect') return;
+    if (!this.socket.io.reconnection()) return;
+    if (comeBackAt === undefined && reason !== 'io server disconnect') return;
+    const delay =
+      comeBackAt === undefined
+        ? this.socket.io.reconnectionDelay()
+        : Math.max(0, comeBackAt - Date.now());
+    // Stops socket.io-client's own attempt, if it scheduled one; the timer below replaces it.
+    this.socket.disconnect();
+    clearTimeout(this.comeBackTimer);
+    this.comeBackTimer = setTimeout(() => {
+      this.comeBackTimer = undefined;
+      if (!this.closed) this.socket.connect();
+    }, delay);
   }
 
   private receive(envelopes: EventEnvelope[]): void {
     for (const envelope of envelopes) {
-      const decoded = decodeEnvelope(envelope);
-      if (!this.tracker.accept(decoded)) continue;
-      for (const listener of this.listeners) listener(decoded);
+      let decoded: DecodedEventEnvelope;
+      try {
+        decoded = decodeEnvelope(envelope);
+      } catch (error) {
+        this.reportError(error, envelope);
+        continue;
+      }
+      const holding = this.holding.get(decoded.threadId);
+      if (holding) holding.held.push(decoded);
+      else this.deliver(decoded);
     }
   }
 
-  private async resumeAll(): Promise<void> {
-    for (const [threadId, lastSeq] of this.tracker.followed()) {
-      await this.request('thread:subscribe', { threadId, afterSeq: lastSeq }).catch(
-        () => undefined,
+  private deliver(envelope: DecodedEventEnvelope): void {
+    if (!this.tracker.accept(envelope)) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(envelope);
+      } catch (error) {
+        this.reportError(error, envelope);
+      }
+    }
+  }
+
+  private reportError(error: unknown, envelope: EventEnvelope): void {
+    if (this.errorListeners.size === 0) {
+      console.error('@agent-gateway/client: an event listener failed', error);
+      return;
+    }
+    for (const listener of this.errorListeners) {
+      try {
+        listener(error, envelope);
+      } catch (failure) {
+        console.error('@agent-gateway/client: an error listener failed', failure);
+      }
+    }
+  }
+
+  /**
+   * `thread:subscribe`, with the thread's events held until the reply: it says where the
+   * subscription stands (and whether the gateway lost the thread's log), which decides what is a
+   * repeat among events that may arrive before it.
+   */
+  private async openSubscription(
+    threadId: string,
+    afterSeq: number | undefined,
+  ): Promise<ThreadSubscribeResult> {
+    const holding = this.holding.get(threadId) ?? { requests: 0, held: [] };
+    holding.requests += 1;
+    this.holding.set(threadId, holding);
+    try {
+      const result = await this.request(
+        'thread:subscribe',
+        afterSeq === undefined ? { threadId } : { threadId, afterSeq },
       );
+      this.tracker.subscribed(threadId, afterSeq, result.lastSeq);
+      return result;
+    } finally {
+      holding.requests -= 1;
+      if (holding.requests === 0) {
+        this.holding.delete(threadId);
+        for (const envelope of holding.held.splice(0)) this.deliver(envelope);
+      }
+    }
+  }
+
+  private async resumeAll(connection: number): Promise<void> {
+    for (const [threadId, afterSeq] of this.tracker.followed()) {
+      // A newer connection resumes for itself.
+      if (connection !== this.connections || !this.socket.connected) return;
+      await this.openSubscription(threadId, afterSeq).catch((error: unknown) => {
+        if (error instanceof GatewayRequestError && FINAL_REFUSALS.has(error.code))
+          this.tracker.unfollow(threadId);
+      });
     }
   }
 

@@ -38,11 +38,42 @@ describe('ThreadTracker', () => {
   it('resumes from where it stands, never behind a seq it already handed out', () => {
     const tracker = new ThreadTracker();
     tracker.accept(event('a', 7));
-    tracker.follow('a', 2);
+    tracker.subscribed('a', 2, 9);
     expect(tracker.followed()).toEqual([['a', 7]]);
-    tracker.follow('c', 5);
+    tracker.subscribed('c', 5, 9);
     expect(tracker.accept(event('c', 5))).toBe(false);
     tracker.unfollow('a');
     expect(tracker.followed()).toEqual([['c', 5]]);
+  });
+
+  it('stands at the lastSeq a subscribe without afterSeq answered, not at 0', () => {
+    const tracker = new ThreadTracker();
+    tracker.subscribed('a', undefined, 12);
+    expect(tracker.followed()).toEqual([['a', 12]]);
+    // Released live while the subscribe was answered: still handed out, not taken for a repeat.
+    expect(tracker.accept(event('a', 12))).toBe(true);
+    expect(tracker.accept(event('a', 13))).toBe(true);
+    expect(tracker.followed()).toEqual([['a', 13]]);
+    tracker.followNew('new');
+    expect(tracker.lastSeq('new')).toBe(0);
+  });
+
+  it('starts over from lastSeq when the gateway answers a resume below its afterSeq (its log was lost)', () => {
+    const tracker = new ThreadTracker();
+    tracker.accept(event('a', 40));
+    tracker.subscribed('a', 40, 3);
+    expect(tracker.lastSeq('a')).toBe(3);
+    expect(tracker.accept(event('a', 4))).toBe(true);
+  });
+
+  it('after unfollow drops what still comes for the thread and does not follow it again', () => {
+    const tracker = new ThreadTracker();
+    tracker.accept(event('a', 1));
+    tracker.unfollow('a');
+    expect(tracker.accept(event('a', 2))).toBe(false);
+    expect(tracker.accept(event('a', 2, true))).toBe(false);
+    expect(tracker.followed()).toEqual([]);
+    tracker.subscribed('a', 2, 5);
+    expect(tracker.accept(event('a', 3))).toBe(true);
   });
 });

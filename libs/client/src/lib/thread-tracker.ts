@@ -1,35 +1,89 @@
 import type { DecodedEventEnvelope } from '@agent-gateway/events';
 
+interface Position {
+  /** The highest durable seq handed to the application; one at or below it is a repeat. */
+  seen?: number;
+  /**
+   * Where the subscription began: the `afterSeq` asked for, or the `lastSeq` a subscribe without
+   * one answered (0 for a thread this client created). A resume asks after the greater of the two.
+   */
+  standing: number;
+}
+
 /**
- * Per thread, the last durable `seq` handed to the application. The gateway may send an event
- * again (same seq) when an acknowledgement was lost; this is what drops the repeat, and what the
- * client resumes from after a reconnect.
+ * Per followed thread, where the client stands. The gateway may send an event again (same seq)
+ * when an acknowledgement was lost; this is what drops the repeat, and what the client resumes
+ * from after a reconnect. A thread the application unsubscribed from stays dropped (its events
+ * still on their way are not handed out and do not follow it again) until it is followed again.
  */
 export class ThreadTracker {
-  private readonly lastSeqs = new Map<string, number>();
+  private readonly positions = new Map<string, Position>();
+  private readonly dropped = new Set<string>();
 
-  follow(threadId: string, lastSeq = this.lastSeqs.get(threadId) ?? 0): void {
-    this.lastSeqs.set(threadId, Math.max(lastSeq, this.lastSeqs.get(threadId) ?? 0));
+  follows(threadId: string): boolean {
+    return this.positions.has(threadId);
+  }
+
+  /** Follows a thread this client has just created: its numbering starts at 1. */
+  followNew(threadId: string): void {
+    this.dropped.delete(threadId);
+    if (!this.positions.has(threadId)) this.positions.set(threadId, { standing: 0 });
+  }
+
+  /**
+   * A `thread:subscribe` was answered: with `afterSeq` the gateway replays what follows it; without,
+   * it stands at `lastSeq`. A `lastSeq` below `afterSeq` means the gateway's log was lost (an
+   * in-process gateway restarted and numbers the thread from 1 again): start over from `lastSeq`,
+   * or every new event would be taken for a repeat.
+   */
+  subscribed(threadId: string, afterSeq: number | undefined, lastSeq: number): void {
+    this.dropped.delete(threadId);
+    const current = this.positions.get(threadId);
+    if (afterSeq !== undefined && lastSeq < afterSeq) {
+      this.positions.set(threadId, { seen: lastSeq, standing: lastSeq });
+      return;
+    }
+    const standing = Math.max(current?.standing ?? 0, afterSeq ?? lastSeq);
+    const seen =
+      afterSeq === undefined ? current?.seen : Math.max(current?.seen ?? afterSeq, afterSeq);
+    this.positions.set(threadId, seen === undefined ? { standing } : { seen, standing });
   }
 
   unfollow(threadId: string): void {
-    this.lastSeqs.delete(threadId);
+    this.positions.delete(threadId);
+    this.dropped.add(threadId);
   }
 
-  followed(): Array<[threadId: string, lastSeq: number]> {
-    return [...this.lastSeqs];
+  /** Every followed thread and the seq a resume asks after. */
+  followed(): Array<[threadId: string, afterSeq: number]> {
+    return [...this.positions.keys()].map((threadId) => [threadId, this.resumePoint(threadId)]);
   }
 
+  /** The seq a resume of this thread asks after; undefined when it is not followed. */
   lastSeq(threadId: string): number | undefined {
-    return this.lastSeqs.get(threadId);
+    return this.positions.has(threadId) ? this.resumePoint(threadId) : undefined;
   }
 
-  /** True when the application should see this envelope; records its seq if durable. */
+  /**
+   * True when the application should see this envelope; records its seq if durable. A durable
+   * event of a thread never seen before (the first of a thread `chat:send` is creating, which may
+   * come before its reply) starts following it.
+   */
   accept(envelope: DecodedEventEnvelope): boolean {
+    if (this.dropped.has(envelope.threadId)) return false;
     if (envelope.ephemeral) return true;
-    const last = this.lastSeqs.get(envelope.threadId) ?? 0;
-    if (envelope.seq <= last) return false;
-    this.lastSeqs.set(envelope.threadId, envelope.seq);
+    const position = this.positions.get(envelope.threadId);
+    if (!position) {
+      this.positions.set(envelope.threadId, { seen: envelope.seq, standing: 0 });
+      return true;
+    }
+    if (position.seen !== undefined && envelope.seq <= position.seen) return false;
+    position.seen = envelope.seq;
     return true;
+  }
+
+  private resumePoint(threadId: string): number {
+    const position = this.positions.get(threadId) as Position;
+    return Math.max(position.seen ?? 0, position.standing);
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionOutbox } from '../delivery/connection-outbox';
 import { DeliveryMetrics } from '../metrics/delivery.metrics';
 import { REALTIME_OPTIONS, type RealtimeOptions } from '../realtime.options';
+import { cutOffConnection } from './cut-off';
 import type { GatewaySocket } from './gateway-socket';
 
 export interface Connection {
@@ -56,7 +57,7 @@ export class ConnectionRegistry {
   register(socket: GatewaySocket, userId: string): Connection {
     const outbox = new ConnectionOutbox(socket, this.options, this.metrics, (reason) => {
       this.logger.warn(`cutting off connection ${socket.id} of user ${userId}: ${reason}`);
-      socket.disconnect(true);
+      cutOffConnection(socket);
     });
     const connection: Connection = {
       id: socket.id,
@@ -104,6 +105,7 @@ export class ConnectionRegistry {
     );
     connection.socket.emit('session:evicted', { reason: 'connection_limit' });
     this.unregister(connection.id);
+    // Final: the client must not come back (see cutOffConnection for the other kind).
     connection.socket.disconnect(true);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConnectionRegistry } from '../connections/connection-registry.service';
+import { cutOffConnection } from '../connections/cut-off';
 import { THREAD_EVENT_BUS, type ThreadEventBus } from '../fanout/thread-event-bus';
 
 /** The realtime half of a graceful stop; the app decides when each step runs. */
@@ -37,10 +38,11 @@ export class RealtimeShutdown {
     return drained;
   }
 
+  /** Closes every connection so that its client comes back (after `reconnectAfterMs`) and resumes. */
   disconnectAll(): void {
     for (const connection of [...this.connections.all()]) {
       this.connections.unregister(connection.id);
-      connection.socket.disconnect(true);
+      cutOffConnection(connection.socket);
     }
   }
 }
