@@ -93,10 +93,15 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   /**
    * Runs one task. `signal` carries the reason to report when it aborts (`timeout` or
    * `overloaded`); aborting a running task terminates its worker, so the work really stops.
-   * A task lost to a dying worker is tried once more on the replacement thread. `depth`: see
-   * `SerializeTask.depth`.
+   * A task lost to a dying worker is tried once more on the replacement thread. `deferred` and
+   * `depth`: see `SerializeTask`.
    */
-  async run(value: JsonValue, signal: AbortSignal, depth?: number): Promise<PoolOutcome> {
+  async run(
+    value: JsonValue,
+    deferred: readonly JsonValue[],
+    signal: AbortSignal,
+    depth?: number,
+  ): Promise<PoolOutcome> {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return abortedOutcome(signal);
       if (this.closed !== undefined) return { kind: 'truncated', reason: 'overloaded' };
@@ -105,7 +110,8 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
         return { kind: 'truncated', reason: 'overloaded' };
       }
       try {
-        const task: SerializeTask = { value, shared: this.sharedResults.allowsShared(), depth };
+        const shared = this.sharedResults.allowsShared();
+        const task: SerializeTask = { value, deferred, shared, depth };
         const outcome = this.toOutcome(await this.piscina.run(task, { signal }));
         this.succeeded();
         return outcome;

@@ -75,7 +75,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     const started = performance.now();
     if (fast.overBudget) return this.serializeInSlices(payload, fast, started, options.signal);
     // Within the budget yet not inline: it holds DeferredValues only a worker can build.
-    return this.serializeInWorker(fast.value, started, options.signal);
+    return this.serializeInWorker(fast, started, options.signal);
   }
 
   /*
@@ -85,12 +85,12 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
    */
 
   private serializeInWorker(
-    skeleton: JsonValue,
+    skeleton: BudgetedJson,
     started: number,
     callerSignal: AbortSignal | undefined,
   ): Promise<SerializedPayload> {
     return this.withDeadline('worker', started, callerSignal, (signal) =>
-      this.pool.run(skeleton, signal),
+      this.pool.run(skeleton.value, skeleton.deferred, signal),
     );
   }
 
@@ -108,7 +108,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
         sliceMs: this.options.sliceMs,
         pieceBytes: this.options.inlineThresholdBytes,
         signal,
-        offload: (value, depth) => this.pool.run(value, signal, depth),
+        offload: (value, deferred, depth) => this.pool.run(value, deferred, signal, depth),
         slabs: this.slabs,
         allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
         recordKeys: over.recordKeys,
@@ -168,7 +168,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     if (plainBytes === OVER_BUDGET) return { overBudget: true };
     try {
       const attempt = toSafeJsonWithin(payload, this.inlineBudgetBytes, this.convert);
-      return attempt.overBudget || attempt.hasDeferred
+      return attempt.overBudget || attempt.deferred.length > 0
         ? attempt
         : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
     } catch {

@@ -28,9 +28,14 @@ export interface SlicedEncodeOptions {
   signal: AbortSignal;
   /**
    * Serializes a piece holding `DeferredValue`s in a worker, where they can be built; `depth` is
-   * where the piece sits, so that the depth limit counts from the payload's root.
+   * where the piece sits, so that the depth limit counts from the payload's root; `deferred`
+   * names the records in it that are `DeferredValue`s (`SerializeTask.deferred`).
    */
-  offload: (value: JsonValue, depth: number) => Promise<PoolOutcome>;
+  offload: (
+    value: JsonValue,
+    deferred: readonly JsonValue[],
+    depth: number,
+  ) => Promise<PoolOutcome>;
   /** Where the text is encoded before the result is copied out. */
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
@@ -174,7 +179,7 @@ class SlicedJsonEncoder {
     );
     if (!piece.overBudget) {
       if (piece.omitted) return this.omitValue();
-      if (piece.hasDeferred) return this.offload(piece.value);
+      if (piece.deferred.length > 0) return this.offload(piece.value, piece.deferred);
       return this.writeValue(JSON.stringify(piece.value));
     }
     this.open(value);
@@ -220,7 +225,10 @@ class SlicedJsonEncoder {
     let current: object = value;
     let frame: Frame;
     try {
-      if (isDeferredValue(value)) return this.offload(toSafeJson(value, this.options.convert));
+      if (isDeferredValue(value)) {
+        const skeleton = toSafeJson(value, this.options.convert);
+        return this.offload(skeleton, [skeleton]);
+      }
       // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
@@ -344,10 +352,10 @@ class SlicedJsonEncoder {
     this.pendingChars += text.length;
   }
 
-  private offload(value: JsonValue): void {
+  private offload(value: JsonValue, deferred: readonly JsonValue[]): void {
     this.writeEntryKey();
     this.flush();
-    this.parts.push(this.options.offload(value, this.stack.length));
+    this.parts.push(this.options.offload(value, deferred, this.stack.length));
   }
 
   private flush(): void {
