@@ -95,4 +95,30 @@ describe('PayloadSerializer and deferred values', () => {
       expect(result.encoding === 'json-bytes' && result.bytes.length).toBeLessThan(20_000);
     });
   });
+
+  describe('args on the sliced path', () => {
+    it("refuses args no piece can hold: the marker in the value's place, copied no further", async () => {
+      const ids = Array.from({ length: 200_000 }, (_, index) => ({ index }));
+      const payload = {
+        text: 'x'.repeat(2 * INLINE_THRESHOLD),
+        huge: deferredValue('nested-state', { bytes: 10, ids }),
+        fits: deferredValue('thread-id', { note: 'y'.repeat(INLINE_THRESHOLD / 2) }),
+      };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(decode(result)).toEqual({
+        text: payload.text,
+        huge: { truncated: true, reason: 'too_large' },
+        fits: { threadId: expect.any(Number) as number },
+      });
+    });
+
+    it('refuses them at the root of a payload too', async () => {
+      const ids = Array.from({ length: 200_000 }, (_, index) => index);
+      const result = await compiled.serializer.serialize(deferredValue('nested-state', { ids }));
+
+      expect(decode(result)).toEqual({ truncated: true, reason: 'too_large' });
+    });
+  });
 });

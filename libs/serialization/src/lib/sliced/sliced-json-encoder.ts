@@ -1,4 +1,4 @@
-import { isDeferredValue, type JsonValue } from '@agent-gateway/events';
+import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
@@ -12,7 +12,7 @@ import {
   safePrimitive,
 } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
-import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
+import { toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { SlabTextWriter } from './slab-text-writer';
@@ -225,10 +225,7 @@ class SlicedJsonEncoder {
     let current: object = value;
     let frame: Frame;
     try {
-      if (isDeferredValue(value)) {
-        const skeleton = toSafeJson(value, this.options.convert);
-        return this.offload(skeleton, [skeleton]);
-      }
+      if (isDeferredValue(value)) return this.openDeferred(value);
       // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
@@ -255,6 +252,19 @@ class SlicedJsonEncoder {
     this.writeValue(frame.items === undefined ? '{' : '[');
     this.stack.push(frame);
     this.ancestors.push(...sources);
+  }
+
+  /**
+   * A deferred value is sent to a worker whole, its `args` copied on this thread in one go and
+   * cloned again by postMessage: args are a recipe's parameters, and any a piece cannot hold are
+   * refused, the marker in the value's place (a million small objects in `args` held the event
+   * loop 530 ms, past any time limit). The copy stops at the piece's budget, as every piece's does.
+   */
+  private openDeferred(value: DeferredValue): void {
+    const position = { ancestors: this.ancestors, depth: this.stack.length };
+    const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
+    if (piece.overBudget) return this.writeValue(JSON.stringify(truncatedPayload('too_large')));
+    this.offload(piece.value, piece.deferred);
   }
 
   /**
