@@ -14,6 +14,7 @@ import {
   type ResolvedSerializationOptions,
 } from '../config/serialization-options';
 import { SerializationMetrics } from '../metrics/serialization.metrics';
+import { PoolBusyTime } from './pool-busy-time';
 import { abortedOutcome, type PoolOutcome } from './pool-outcome';
 import { SharedResultBudget } from './shared-result-budget';
 import { resolveWorkerLaunch, toAbsolutePaths } from '../worker/worker-launch';
@@ -34,12 +35,14 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   private probing = false;
   private readonly probeTimer: NodeJS.Timeout;
   private readonly sharedResults: SharedResultBudget;
+  private readonly busyTime: PoolBusyTime;
 
   constructor(
     @Inject(SERIALIZATION_OPTIONS) private readonly options: ResolvedSerializationOptions,
     private readonly metrics: SerializationMetrics,
   ) {
     this.sharedResults = new SharedResultBudget(options.sharedResultBytes);
+    this.busyTime = new PoolBusyTime(options.poolSize);
     const launch = resolveWorkerLaunch(options.workerFilename);
     const workerData: WorkerSettings = {
       maxDepth: options.maxDepth,
@@ -71,7 +74,7 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     this.probeTimer.unref();
     metrics.watchPool({
       queueDepth: () => this.piscina.queueSize,
-      utilization: () => this.piscina.utilization,
+      utilization: () => this.busyTime.ratio(),
       threads: () => this.piscina.threads.length,
       sharedResultBytes: () => this.sharedResults.bytesHeld,
     });
@@ -112,7 +115,8 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
       try {
         const shared = this.sharedResults.allowsShared();
         const task: SerializeTask = { value, deferred, shared, depth };
-        const outcome = this.toOutcome(await this.piscina.run(task, { signal }));
+        const result = await this.busyTime.track(() => this.piscina.run(task, { signal }));
+        const outcome = this.toOutcome(result);
         this.succeeded();
         return outcome;
       } catch (error: unknown) {
@@ -190,10 +194,8 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     if (this.probing || this.closed !== undefined || recentlySucceeded) return;
     this.probing = true;
     try {
-      await this.piscina.run(
-        { value: null },
-        { signal: AbortSignal.timeout(this.options.timeoutMs) },
-      );
+      const signal = AbortSignal.timeout(this.options.timeoutMs);
+      await this.busyTime.track(() => this.piscina.run({ value: null }, { signal }));
       this.succeeded();
     } catch {
       this.canRunTasks = this.closed === undefined ? false : this.canRunTasks;
