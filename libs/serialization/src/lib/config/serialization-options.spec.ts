@@ -35,6 +35,18 @@ describe('resolveSerializationOptions', () => {
     expect(() => resolveSerializationOptions({ maxQueue: 1.5 })).toThrow(/maxQueue/);
   });
 
+  it('refuses a time longer than a Node timer can wait, naming the option and its variable', () => {
+    const longest = 2 ** 31 - 1;
+    expect(resolveSerializationOptions({ timeoutMs: longest }).timeoutMs).toBe(longest);
+    expect(resolveSerializationOptions({ healthProbeMs: longest }).healthProbeMs).toBe(longest);
+    expect(() => resolveSerializationOptions({ timeoutMs: 3e9 })).toThrow(
+      /timeoutMs \(SERIALIZATION_TIMEOUT_MS in the gateway\) must be at most 2147483647 ms \(got 3000000000\)/,
+    );
+    expect(() => resolveSerializationOptions({ healthProbeMs: longest + 1 })).toThrow(
+      /healthProbeMs must be at most 2147483647 ms \(got 2147483648\)/,
+    );
+  });
+
   it('refuses a maxStringChars the truncation marker would not fit, saying why', () => {
     expect(resolveSerializationOptions({ maxStringChars: 16 }).maxStringChars).toBe(16);
     expect(() => resolveSerializationOptions({ maxStringChars: 8 })).toThrow(

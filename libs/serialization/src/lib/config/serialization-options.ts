@@ -78,6 +78,13 @@ export const DEFAULT_WORKER_THREAD_NICE = 0;
  */
 export const DEFAULT_SHARED_RESULT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The longest delay Node's timers take: 2^31 - 1 ms (about 24.8 days). A longer one is set to
+ * 1 ms with only a TimeoutOverflowWarning, so a `timeoutMs` of 3e9 would time a payload out
+ * after a millisecond and a `healthProbeMs` of 3e9 would probe without pause.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -105,7 +112,7 @@ export function resolveSerializationOptions(
     workerFilename: options.workerFilename,
   };
   requirePositiveInteger('poolSize', resolved.poolSize);
-  requirePositiveInteger('timeoutMs', resolved.timeoutMs);
+  requireTimerMs('timeoutMs', resolved.timeoutMs, 'SERIALIZATION_TIMEOUT_MS in the gateway');
   requirePositiveInteger('maxEventBytes', resolved.maxEventBytes);
   requirePositiveInteger('inlineThresholdBytes', resolved.inlineThresholdBytes);
   requirePositiveInteger('maxQueue', resolved.maxQueue);
@@ -119,7 +126,7 @@ export function resolveSerializationOptions(
   }
   requirePositiveInteger('maxDepth', resolved.maxDepth);
   requirePositiveInteger('sliceMs', resolved.sliceMs);
-  requirePositiveInteger('healthProbeMs', resolved.healthProbeMs);
+  requireTimerMs('healthProbeMs', resolved.healthProbeMs);
   const nice = resolved.workerThreadNice;
   if (!Number.isInteger(nice) || nice < 0 || nice > MAX_NICE) {
     throw new Error(
@@ -141,6 +148,18 @@ export function resolveSerializationOptions(
     );
   }
   return resolved;
+}
+
+/** A positive integer a Node timer can wait for, `MAX_TIMER_MS` at most. */
+function requireTimerMs(name: string, value: number, source?: string): void {
+  requirePositiveInteger(name, value);
+  if (value > MAX_TIMER_MS) {
+    throw new Error(
+      `Serialization option ${name}${source === undefined ? '' : ` (${source})`} must be at most ` +
+        `${MAX_TIMER_MS} ms (got ${value}): Node's timers cannot wait longer, and would fire ` +
+        'after 1 ms instead.',
+    );
+  }
 }
 
 function requirePositiveInteger(name: string, value: number): void {

@@ -7,6 +7,7 @@ import { INLINE_SAMPLE, INLINE_SAMPLES_KEPT, InlineSamples } from './inline-samp
 /** What the pool reports when Prometheus scrapes; read at scrape time, never polled. */
 export interface PoolProbe {
   queueDepth(): number;
+  /** Share of the threads busy lately (`PoolBusyTime.ratio`), 0 to 1. */
   utilization(): number;
   threads(): number;
   /** Bytes of worker results held as shared memory (`SharedResultBudget`), by state. */
@@ -145,7 +146,10 @@ export class SerializationMetrics implements OnModuleDestroy {
     if (!existing('agent_gateway_serialization_pool_utilization_ratio')) {
       new Gauge({
         name: 'agent_gateway_serialization_pool_utilization_ratio',
-        help: 'Share of the pool capacity spent running tasks since start (0 to 1).',
+        help:
+          'Share of the pool threads busy over the last 60 s (since start when less): time of ' +
+          'tasks on workers, from start to settle, aborted ones included, over elapsed time ' +
+          'times threads (0 to 1).',
         registers: [registry],
         collect() {
           this.set(probe()?.utilization() ?? 0);

@@ -14,6 +14,7 @@ import {
   type ResolvedSerializationOptions,
 } from '../config/serialization-options';
 import { SerializationMetrics } from '../metrics/serialization.metrics';
+import { PoolBusyTime } from './pool-busy-time';
 import { abortedOutcome, type PoolOutcome } from './pool-outcome';
 import { SharedResultBudget } from './shared-result-budget';
 import { resolveWorkerLaunch, toAbsolutePaths } from '../worker/worker-launch';
@@ -34,12 +35,14 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   private probing = false;
   private readonly probeTimer: NodeJS.Timeout;
   private readonly sharedResults: SharedResultBudget;
+  private readonly busyTime: PoolBusyTime;
 
   constructor(
     @Inject(SERIALIZATION_OPTIONS) private readonly options: ResolvedSerializationOptions,
     private readonly metrics: SerializationMetrics,
   ) {
     this.sharedResults = new SharedResultBudget(options.sharedResultBytes);
+    this.busyTime = new PoolBusyTime(options.poolSize);
     const launch = resolveWorkerLaunch(options.workerFilename);
     const workerData: WorkerSettings = {
       maxDepth: options.maxDepth,
@@ -71,7 +74,7 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     this.probeTimer.unref();
     metrics.watchPool({
       queueDepth: () => this.piscina.queueSize,
-      utilization: () => this.piscina.utilization,
+      utilization: () => this.busyTime.ratio(),
       threads: () => this.piscina.threads.length,
       sharedResultBytes: () => this.sharedResults.bytesHeld,
     });
@@ -93,10 +96,15 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
   /**
    * Runs one task. `signal` carries the reason to report when it aborts (`timeout` or
    * `overloaded`); aborting a running task terminates its worker, so the work really stops.
-   * A task lost to a dying worker is tried once more on the replacement thread. `depth`: see
-   * `SerializeTask.depth`.
+   * A task lost to a dying worker is tried once more on the replacement thread. `deferred` and
+   * `depth`: see `SerializeTask`.
    */
-  async run(value: JsonValue, signal: AbortSignal, depth?: number): Promise<PoolOutcome> {
+  async run(
+    value: JsonValue,
+    deferred: readonly JsonValue[],
+    signal: AbortSignal,
+    depth?: number,
+  ): Promise<PoolOutcome> {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return abortedOutcome(signal);
       if (this.closed !== undefined) return { kind: 'truncated', reason: 'overloaded' };
@@ -105,8 +113,10 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
         return { kind: 'truncated', reason: 'overloaded' };
       }
       try {
-        const task: SerializeTask = { value, shared: this.sharedResults.allowsShared(), depth };
-        const outcome = this.toOutcome(await this.piscina.run(task, { signal }));
+        const shared = this.sharedResults.allowsShared();
+        const task: SerializeTask = { value, deferred, shared, depth };
+        const result = await this.busyTime.track(() => this.piscina.run(task, { signal }));
+        const outcome = this.toOutcome(result);
         this.succeeded();
         return outcome;
       } catch (error: unknown) {
@@ -184,10 +194,8 @@ export class SerializationWorkerPool implements OnModuleDestroy, OnApplicationSh
     if (this.probing || this.closed !== undefined || recentlySucceeded) return;
     this.probing = true;
     try {
-      await this.piscina.run(
-        { value: null },
-        { signal: AbortSignal.timeout(this.options.timeoutMs) },
-      );
+      const signal = AbortSignal.timeout(this.options.timeoutMs);
+      await this.busyTime.track(() => this.piscina.run({ value: null }, { signal }));
       this.succeeded();
     } catch {
       this.canRunTasks = this.closed === undefined ? false : this.canRunTasks;

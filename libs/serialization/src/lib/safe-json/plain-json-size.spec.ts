@@ -45,8 +45,9 @@ describe('plainJsonSize', () => {
     expect([null, true, false, 3, 'ab'].map((value) => size(value))).toEqual([4, 5, 5, 8, 4]);
     expect(size([null, false, 'ab'])).toBe(2 + 3 + 4 + 5 + 4);
     expect(size({ a: null })).toBe(2 + 1 + 4 + 4);
-    // A `$deferred` key names a deferred value only with a string beside it.
+    // A `$deferred` key is data: only what `deferredValue` made is a deferred value.
     expect(size({ $deferred: 1 })).toBe(2 + 9 + 4 + 8);
+    expect(size(JSON.parse('{"$deferred":"x","args":{}}'))).toBe(2 + 9 + 4 + 3 + 4 + 4 + 2);
   });
 
   it.each([

@@ -1,5 +1,3 @@
-import type { DeferredValue } from '@agent-gateway/events';
-
 export interface PlainJsonLimits {
   readonly budgetBytes: number;
   readonly maxDepth: number;
@@ -18,8 +16,6 @@ export const OVER_BUDGET = -2;
  * estimated at `n` bytes is at most `6 n` bytes long.
  */
 export const MAX_BYTES_PER_ESTIMATED_BYTE = 6;
-
-const DEFERRED_KEY: keyof DeferredValue = '$deferred';
 
 /**
  * The estimated JSON size of `value` when it already is plain JSON that `toSafeJson` would
@@ -106,7 +102,7 @@ function recordSize(
     const size =
       typeof entry === 'object' && entry !== null
         ? containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total)
-        : recordLeafSize(key, entry, maxStringChars);
+        : leafSize(entry, maxStringChars);
     if (size < 0) return size;
     total += key.length + 4 + size;
     if (total > budgetBytes) return OVER_BUDGET;
@@ -127,21 +123,12 @@ function payloadRecordSize(
     const size =
       typeof entry === 'object' && entry !== null
         ? containerSize(entry, depthLeft - 1, maxStringChars, budgetBytes - total)
-        : recordLeafSize(key, entry, maxStringChars);
+        : leafSize(entry, maxStringChars);
     if (size < 0) return size;
     total += key.length + 4 + size;
     if (total > budgetBytes) return OVER_BUDGET;
   }
   return total;
-}
-
-/** The JSON size of a record's entry that is not a container, its key aside. */
-function recordLeafSize(key: string, entry: unknown, maxStringChars: number): number {
-  // `toJSON` needs no check of its own: as a function it is refused like any function, and one
-  // that is not a function is an ordinary key to JSON.stringify as well.
-  return key === DEFERRED_KEY && typeof entry === 'string'
-    ? NOT_PLAIN
-    : leafSize(entry, maxStringChars);
 }
 
 function arraySize(

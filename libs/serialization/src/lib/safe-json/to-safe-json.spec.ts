@@ -321,7 +321,8 @@ describe('toSafeJson', () => {
 describe('toSafeJsonWithin', () => {
   it('converts within the budget and reports the size and any deferred value', () => {
     const result = toSafeJsonWithin({ text: 'abc', state: deferredValue('x', {}) }, 1024);
-    expect(result).toMatchObject({ overBudget: false, hasDeferred: true });
+    expect(result).toMatchObject({ overBudget: false, deferred: [{ $deferred: 'x', args: {} }] });
+    if (!result.overBudget) expect(result.deferred[0]).toBe((result.value as never)['state']);
     if (!result.overBudget) expect(result.bytes).toBeGreaterThan(5);
   });
 

@@ -15,6 +15,11 @@ export interface SafeJsonOptions {
    * it a `DeferredValue` stays the plain data it is, for a worker to build later.
    */
   resolveDeferred?: (value: DeferredValue) => unknown;
+  /**
+   * Which objects are deferred values. Default `isDeferredValue`: only what `deferredValue` made.
+   * A worker passes its task's list, since the brand does not survive the structured clone.
+   */
+  isDeferred?: (value: object) => value is DeferredValue;
 }
 
 /** A conversion that stopped early because its byte budget ran out. */
@@ -29,8 +34,11 @@ export interface BudgetedJson {
   readonly value: JsonValue;
   /** Size of the JSON text, estimated while walking (exact for ASCII without escapes). */
   readonly bytes: number;
-  /** True when the value still holds a `DeferredValue` that only a worker can build. */
-  readonly hasDeferred: boolean;
+  /**
+   * The records in `value` that stand for the `DeferredValue`s only a worker can build, for the
+   * worker's task to name (`SerializeTask.deferred`): in `value` they are data like any other.
+   */
+  readonly deferred: readonly JsonValue[];
   /**
    * True when the value itself is one JSON omits as a property (its `toJSON` returned
    * `undefined`, a function or a symbol); `value` is then `null`, what JSON writes in an array.
@@ -84,7 +92,7 @@ export function toSafeJsonWithin(
       overBudget: false,
       value: json === OMIT ? null : json,
       bytes: converter.bytes,
-      hasDeferred: converter.hasDeferred,
+      deferred: converter.deferred,
       omitted: json === OMIT,
     };
   } catch (error: unknown) {
@@ -128,10 +136,11 @@ function estimateBytes(json: JsonValue | typeof OMIT): number {
 
 class SafeJsonConverter {
   bytes = 0;
-  hasDeferred = false;
+  readonly deferred: JsonValue[] = [];
   private readonly maxDepth: number;
   private readonly maxStringChars: number;
   private readonly resolveDeferred: SafeJsonOptions['resolveDeferred'];
+  private readonly isDeferred: NonNullable<SafeJsonOptions['isDeferred']>;
   // An array, not a Set: payloads are shallow, and indexOf over a few entries beats hashing.
   private readonly ancestors: object[];
   private readonly startDepth: number;
@@ -145,6 +154,7 @@ class SafeJsonConverter {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxStringChars = options.maxStringChars ?? DEFAULT_MAX_STRING_CHARS;
     this.resolveDeferred = options.resolveDeferred;
+    this.isDeferred = options.isDeferred ?? isDeferredValue;
     this.ancestors = within === undefined ? [] : [...within.ancestors];
     this.startDepth = within?.depth ?? 0;
   }
@@ -189,9 +199,11 @@ class SafeJsonConverter {
   }
 
   private container(value: object, depth: number, honourToJSON: boolean): JsonValue | typeof OMIT {
-    if (isDeferredValue(value)) {
+    if (this.isDeferred(value)) {
       if (this.resolveDeferred !== undefined) return this.built(this.resolveDeferred(value), depth);
-      this.hasDeferred = true;
+      const skeleton = this.record(value as unknown as Record<string, unknown>, depth);
+      this.deferred.push(skeleton);
+      return skeleton;
     }
     // Before the copy, which costs as much as the collection is large: a Map of millions of
     // entries found over a small budget only once copied would hold the event loop for seconds.

@@ -86,8 +86,9 @@ describe('PayloadSerializer', () => {
         encoding: 'inline',
         value: expected,
       });
+      // Replaced whole: a truncated result (payload-serializer.whole-marker.spec.ts).
       expect(await compiled.serializer.serialize(throwingProxy)).toMatchObject({
-        encoding: 'inline',
+        encoding: 'truncated',
         value: { truncated: true, reason: 'unserializable' },
       });
     });

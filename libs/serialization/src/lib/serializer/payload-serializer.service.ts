@@ -4,7 +4,12 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { JsonValue } from '@agent-gateway/events';
+import {
+  isTruncatedPayload,
+  TRUNCATION_REASONS,
+  type JsonValue,
+  type TruncatedPayload,
+} from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import {
   SERIALIZATION_OPTIONS,
@@ -75,7 +80,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     const started = performance.now();
     if (fast.overBudget) return this.serializeInSlices(payload, fast, started, options.signal);
     // Within the budget yet not inline: it holds DeferredValues only a worker can build.
-    return this.serializeInWorker(fast.value, started, options.signal);
+    return this.serializeInWorker(fast, started, options.signal);
   }
 
   /*
@@ -85,12 +90,12 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
    */
 
   private serializeInWorker(
-    skeleton: JsonValue,
+    skeleton: BudgetedJson,
     started: number,
     callerSignal: AbortSignal | undefined,
   ): Promise<SerializedPayload> {
     return this.withDeadline('worker', started, callerSignal, (signal) =>
-      this.pool.run(skeleton, signal),
+      this.pool.run(skeleton.value, skeleton.deferred, signal),
     );
   }
 
@@ -108,7 +113,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
         sliceMs: this.options.sliceMs,
         pieceBytes: this.options.inlineThresholdBytes,
         signal,
-        offload: (value, depth) => this.pool.run(value, signal, depth),
+        offload: (value, deferred, depth) => this.pool.run(value, deferred, signal, depth),
         slabs: this.slabs,
         allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
         recordKeys: over.recordKeys,
@@ -168,9 +173,14 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     if (plainBytes === OVER_BUDGET) return { overBudget: true };
     try {
       const attempt = toSafeJsonWithin(payload, this.inlineBudgetBytes, this.convert);
-      return attempt.overBudget || attempt.hasDeferred
-        ? attempt
-        : { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
+      if (attempt.overBudget || attempt.deferred.length > 0) return attempt;
+      // Replaced whole (a root toJSON that throws, a revoked Proxy, a string or bytes over the
+      // limit): a truncation like any other, reported and counted as one.
+      if (isWholeMarker(attempt.value)) {
+        this.metrics.countTruncated('inline', attempt.value.reason);
+        return { encoding: 'truncated', value: attempt.value };
+      }
+      return { encoding: 'inline', value: attempt.value, bytes: attempt.bytes };
     } catch {
       // toSafeJson catches what payloads throw; this is the guard for a bug in it.
       this.metrics.countTruncated('inline', 'unserializable');
@@ -261,6 +271,21 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     this.metrics.observeDuration(path, (performance.now() - started) / 1000);
     return { encoding: 'truncated', value: truncatedPayload(reason, originalBytes) };
   }
+}
+
+const MARKER_KEYS: ReadonlySet<string> = new Set(['truncated', 'reason', 'originalBytes']);
+
+/**
+ * The converter's marker and nothing else. Only a converted payload is asked (plain data is sent
+ * as it is, whatever its keys); one that converts to exactly the marker's text (a Map holding
+ * those entries) is reported as truncated too, and its wire text is the same either way.
+ */
+function isWholeMarker(value: JsonValue): value is JsonValue & TruncatedPayload {
+  return (
+    isTruncatedPayload(value) &&
+    TRUNCATION_REASONS.includes(value.reason) &&
+    Object.keys(value).every((key) => MARKER_KEYS.has(key))
+  );
 }
 
 function isSerialized(

@@ -1,4 +1,4 @@
-import { isDeferredValue, type JsonValue } from '@agent-gateway/events';
+import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
@@ -12,7 +12,7 @@ import {
   safePrimitive,
 } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
-import { toSafeJson, toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
+import { toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { SlabTextWriter } from './slab-text-writer';
@@ -28,9 +28,14 @@ export interface SlicedEncodeOptions {
   signal: AbortSignal;
   /**
    * Serializes a piece holding `DeferredValue`s in a worker, where they can be built; `depth` is
-   * where the piece sits, so that the depth limit counts from the payload's root.
+   * where the piece sits, so that the depth limit counts from the payload's root; `deferred`
+   * names the records in it that are `DeferredValue`s (`SerializeTask.deferred`).
    */
-  offload: (value: JsonValue, depth: number) => Promise<PoolOutcome>;
+  offload: (
+    value: JsonValue,
+    deferred: readonly JsonValue[],
+    depth: number,
+  ) => Promise<PoolOutcome>;
   /** Where the text is encoded before the result is copied out. */
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
@@ -174,7 +179,7 @@ class SlicedJsonEncoder {
     );
     if (!piece.overBudget) {
       if (piece.omitted) return this.omitValue();
-      if (piece.hasDeferred) return this.offload(piece.value);
+      if (piece.deferred.length > 0) return this.offload(piece.value, piece.deferred);
       return this.writeValue(JSON.stringify(piece.value));
     }
     this.open(value);
@@ -220,7 +225,7 @@ class SlicedJsonEncoder {
     let current: object = value;
     let frame: Frame;
     try {
-      if (isDeferredValue(value)) return this.offload(toSafeJson(value, this.options.convert));
+      if (isDeferredValue(value)) return this.openDeferred(value);
       // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
@@ -247,6 +252,19 @@ class SlicedJsonEncoder {
     this.writeValue(frame.items === undefined ? '{' : '[');
     this.stack.push(frame);
     this.ancestors.push(...sources);
+  }
+
+  /**
+   * A deferred value is sent to a worker whole, its `args` copied on this thread in one go and
+   * cloned again by postMessage: args are a recipe's parameters, and any a piece cannot hold are
+   * refused, the marker in the value's place (a million small objects in `args` held the event
+   * loop 530 ms, past any time limit). The copy stops at the piece's budget, as every piece's does.
+   */
+  private openDeferred(value: DeferredValue): void {
+    const position = { ancestors: this.ancestors, depth: this.stack.length };
+    const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
+    if (piece.overBudget) return this.writeValue(JSON.stringify(truncatedPayload('too_large')));
+    this.offload(piece.value, piece.deferred);
   }
 
   /**
@@ -344,10 +362,10 @@ class SlicedJsonEncoder {
     this.pendingChars += text.length;
   }
 
-  private offload(value: JsonValue): void {
+  private offload(value: JsonValue, deferred: readonly JsonValue[]): void {
     this.writeEntryKey();
     this.flush();
-    this.parts.push(this.options.offload(value, this.stack.length));
+    this.parts.push(this.options.offload(value, deferred, this.stack.length));
   }
 
   private flush(): void {

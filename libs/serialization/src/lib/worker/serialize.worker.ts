@@ -1,3 +1,4 @@
+import { isDeferredValue, type DeferredValue } from '@agent-gateway/events';
 import { createRequire } from 'node:module';
 import { move, workerData } from 'piscina';
 import { currentThreadId, lowerThreadPriority } from '../priority/thread-priority';
@@ -31,10 +32,13 @@ for (const file of settings.recipeModules) load(file);
 
 export default function serializeInWorker(task: SerializeTask): SerializeTaskResult {
   try {
-    const options =
-      task.depth === undefined
-        ? convertOptions
-        : { ...convertOptions, maxDepth: settings.maxDepth - task.depth };
+    const named = new Set<unknown>(task.deferred);
+    const options: SafeJsonOptions = {
+      ...convertOptions,
+      maxDepth: settings.maxDepth - (task.depth ?? 0),
+      // The task's own, or one a recipe made here.
+      isDeferred: (value): value is DeferredValue => named.has(value) || isDeferredValue(value),
+    };
     const json = JSON.stringify(toSafeJson(task.value, options));
     // Measured before anything is allocated, so a payload over the limit costs no buffer.
     const byteLength = Buffer.byteLength(json, 'utf8');

@@ -15,6 +15,12 @@ export interface WorkerSettings {
 export interface SerializeTask {
   value: JsonValue;
   /**
+   * The records inside `value` that are `DeferredValue`s, the very objects: a structured clone
+   * keeps shared references within one message, and drops the brand `deferredValue` gives. Any
+   * other record is data, whatever its keys (a `$deferred` in a tool's result is not a recipe).
+   */
+  deferred?: readonly JsonValue[];
+  /**
    * Answer in a `SharedArrayBuffer` (counted by no isolate) rather than a transferred
    * `ArrayBuffer`; see `SharedResultBudget`. Absent: transferred.
    */
