@@ -69,6 +69,47 @@ describe('loadGatewayConfig', () => {
     expect(problems[0]).toContain(message);
   });
 
+  // Node's timers wait at most 2^31 - 1 ms; above it they fire after 1 ms, with only a warning.
+  const timerVariables = [
+    'EVENT_RETENTION_MS',
+    'AGENT_TIMEOUT_MS',
+    'TOOL_TIMEOUT_MS',
+    'REDIS_TIMEOUT_MS',
+    'FILE_TIMEOUT_MS',
+    'DEDUP_TTL_MS',
+    'SERIALIZATION_TIMEOUT_MS',
+    'SEND_TIMEOUT_MS',
+    'CLEANUP_INTERVAL_MS',
+    'RUN_QUEUE_WAIT_MS',
+    'BREAKER_RESET_TIMEOUT_MS',
+    'BREAKER_ROLLING_WINDOW_MS',
+    'RATE_LIMIT_WINDOW_MS',
+    'HEALTH_EVENT_LOOP_DELAY_MS',
+  ];
+
+  it.each(timerVariables)(
+    'refuses %s above the longest timer Node can wait (2147483647 ms), and takes that one',
+    (name) => {
+      const problems = problemsOf({ [name]: '2147483648' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(`${name} must be a whole number from`);
+      expect(problems[0]).toContain('to 2147483647');
+      expect(loadGatewayConfig({ [name]: '2147483647' })[name as 'AGENT_TIMEOUT_MS']).toBe(
+        2_147_483_647,
+      );
+    },
+  );
+
+  it('bounds SHUTDOWN_GRACE_MS so the stop deadline (grace + 15 s) still fits a timer', () => {
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '2147483648' })[0]).toContain(
+      'SHUTDOWN_GRACE_MS must be a whole number from 0 to 2147468647',
+    );
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '2147468648' })).toHaveLength(1);
+    expect(loadGatewayConfig({ SHUTDOWN_GRACE_MS: '2147468647' }).SHUTDOWN_GRACE_MS).toBe(
+      2_147_468_647,
+    );
+  });
+
   it('reports every bad variable at once, not only the first', () => {
     expect(problemsOf({ PORT: 'x', SEND_TIMEOUT_MS: 'y' })).toHaveLength(2);
   });

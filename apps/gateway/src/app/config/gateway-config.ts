@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '@agent-gateway/agent-engine';
 
 const MiB = 1024 * 1024;
+/** main.ts arms its last-resort exit timer at SHUTDOWN_GRACE_MS plus this. */
+export const SHUTDOWN_DEADLINE_SLACK_MS = 15_000;
 
 function wholeNumber(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
   return z
@@ -18,6 +21,11 @@ function wholeNumber(name: string, fallback: number, min: number, max = Number.M
       }
       return value;
     });
+}
+
+/** A duration that feeds a timer, so bounded by what a timer can wait. */
+function durationMs(name: string, fallback: number, min: number, max = MAX_TIMER_MS) {
+  return wholeNumber(name, fallback, min, max);
 }
 
 function flag(name: string) {
@@ -81,34 +89,39 @@ const environmentSchema = z.object({
   // Not below 64 KiB: payloads up to 16 KiB are serialized inline and must fit.
   MAX_EVENT_BYTES: wholeNumber('MAX_EVENT_BYTES', 8 * MiB, 64 * 1024),
   EVENT_RETENTION: wholeNumber('EVENT_RETENTION', 1000, 1),
-  EVENT_RETENTION_MS: wholeNumber('EVENT_RETENTION_MS', 60 * 60 * 1000, 1000),
-  AGENT_TIMEOUT_MS: wholeNumber('AGENT_TIMEOUT_MS', 30_000, 1),
-  TOOL_TIMEOUT_MS: wholeNumber('TOOL_TIMEOUT_MS', 10_000, 1),
-  REDIS_TIMEOUT_MS: wholeNumber('REDIS_TIMEOUT_MS', 2000, 1),
-  FILE_TIMEOUT_MS: wholeNumber('FILE_TIMEOUT_MS', 5000, 1),
-  DEDUP_TTL_MS: wholeNumber('DEDUP_TTL_MS', 15 * 60 * 1000, 1000),
+  EVENT_RETENTION_MS: durationMs('EVENT_RETENTION_MS', 60 * 60 * 1000, 1000),
+  AGENT_TIMEOUT_MS: durationMs('AGENT_TIMEOUT_MS', 30_000, 1),
+  TOOL_TIMEOUT_MS: durationMs('TOOL_TIMEOUT_MS', 10_000, 1),
+  REDIS_TIMEOUT_MS: durationMs('REDIS_TIMEOUT_MS', 2000, 1),
+  FILE_TIMEOUT_MS: durationMs('FILE_TIMEOUT_MS', 5000, 1),
+  DEDUP_TTL_MS: durationMs('DEDUP_TTL_MS', 15 * 60 * 1000, 1000),
   HISTORY_CACHE_MAX_THREADS: wholeNumber('HISTORY_CACHE_MAX_THREADS', 10_000, 1),
-  SERIALIZATION_TIMEOUT_MS: wholeNumber('SERIALIZATION_TIMEOUT_MS', 1000, 1),
+  SERIALIZATION_TIMEOUT_MS: durationMs('SERIALIZATION_TIMEOUT_MS', 1000, 1),
   SERIALIZATION_POOL_SIZE: wholeNumber('SERIALIZATION_POOL_SIZE', 0, 0, 64),
   // Linux nice values run from 0 (normal) to 19 (lowest); 0 leaves the workers' priority alone.
   SERIALIZATION_WORKER_NICE: wholeNumber('SERIALIZATION_WORKER_NICE', 10, 0, 19),
   // 0 hands every worker result over as a transferred (counted) buffer.
   SERIALIZATION_SHARED_RESULT_BYTES: wholeNumber('SERIALIZATION_SHARED_RESULT_BYTES', 64 * MiB, 0),
-  SEND_TIMEOUT_MS: wholeNumber('SEND_TIMEOUT_MS', 5000, 1),
+  SEND_TIMEOUT_MS: durationMs('SEND_TIMEOUT_MS', 5000, 1),
   CONNECTION_FAILURE_THRESHOLD: wholeNumber('CONNECTION_FAILURE_THRESHOLD', 5, 1),
-  CLEANUP_INTERVAL_MS: wholeNumber('CLEANUP_INTERVAL_MS', 60_000, 100),
-  SHUTDOWN_GRACE_MS: wholeNumber('SHUTDOWN_GRACE_MS', 10_000, 0),
+  CLEANUP_INTERVAL_MS: durationMs('CLEANUP_INTERVAL_MS', 60_000, 100),
+  SHUTDOWN_GRACE_MS: durationMs(
+    'SHUTDOWN_GRACE_MS',
+    10_000,
+    0,
+    MAX_TIMER_MS - SHUTDOWN_DEADLINE_SLACK_MS,
+  ),
   MAX_CONCURRENT_RUNS: wholeNumber('MAX_CONCURRENT_RUNS', 100, 1),
   MAX_RUNS_PER_USER: wholeNumber('MAX_RUNS_PER_USER', 5, 1),
   MAX_QUEUED_RUNS: wholeNumber('MAX_QUEUED_RUNS', 50, 0),
-  RUN_QUEUE_WAIT_MS: wholeNumber('RUN_QUEUE_WAIT_MS', 5000, 0),
+  RUN_QUEUE_WAIT_MS: durationMs('RUN_QUEUE_WAIT_MS', 5000, 0),
   BREAKER_ERROR_THRESHOLD_PERCENTAGE: wholeNumber('BREAKER_ERROR_THRESHOLD_PERCENTAGE', 50, 1, 100),
   BREAKER_VOLUME_THRESHOLD: wholeNumber('BREAKER_VOLUME_THRESHOLD', 5, 0),
-  BREAKER_RESET_TIMEOUT_MS: wholeNumber('BREAKER_RESET_TIMEOUT_MS', 30_000, 1),
-  BREAKER_ROLLING_WINDOW_MS: wholeNumber('BREAKER_ROLLING_WINDOW_MS', 60_000, 100),
+  BREAKER_RESET_TIMEOUT_MS: durationMs('BREAKER_RESET_TIMEOUT_MS', 30_000, 1),
+  BREAKER_ROLLING_WINDOW_MS: durationMs('BREAKER_ROLLING_WINDOW_MS', 60_000, 100),
   RATE_LIMIT_POINTS: wholeNumber('RATE_LIMIT_POINTS', 50, 1),
-  RATE_LIMIT_WINDOW_MS: wholeNumber('RATE_LIMIT_WINDOW_MS', 10_000, 1),
-  HEALTH_EVENT_LOOP_DELAY_MS: wholeNumber('HEALTH_EVENT_LOOP_DELAY_MS', 1000, 1),
+  RATE_LIMIT_WINDOW_MS: durationMs('RATE_LIMIT_WINDOW_MS', 10_000, 1),
+  HEALTH_EVENT_LOOP_DELAY_MS: durationMs('HEALTH_EVENT_LOOP_DELAY_MS', 1000, 1),
   HEALTH_MAX_HEAP_MB: wholeNumber('HEALTH_MAX_HEAP_MB', 2048, 16),
   ENABLE_LOADTEST_AGENT: flag('ENABLE_LOADTEST_AGENT'),
   LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
