@@ -10,12 +10,13 @@ function wholeNumber(name: string, fallback: number, min: number, max = Number.M
     .string()
     .optional()
     .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return fallback;
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < min || value > max) {
+      if (raw === undefined) return fallback;
+      // Decimal digits only: Number() would also take "0x50", "1e3", "0b1" and " 80 ".
+      const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+          message: `${name} must be a whole number from ${min} to ${max} (decimal digits only), got "${raw}"`,
         });
         return z.NEVER;
       }
@@ -33,7 +34,7 @@ function flag(name: string) {
     .string()
     .optional()
     .transform((raw, ctx) => {
-      if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+      if (raw === undefined || raw === '0' || raw === 'false') return false;
       if (raw === '1' || raw === 'true') return true;
       ctx.addIssue({
         code: 'custom',
@@ -48,7 +49,7 @@ function url(name: string, protocols: readonly string[]) {
     .string()
     .optional()
     .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return undefined;
+      if (raw === undefined) return undefined;
       try {
         const parsed = new URL(raw);
         if (protocols.includes(parsed.protocol)) return raw;
@@ -63,24 +64,53 @@ function url(name: string, protocols: readonly string[]) {
     });
 }
 
-const optionalText = z
-  .string()
-  .optional()
-  .transform((raw) => (raw === undefined || raw === '' ? undefined : raw));
+function oneOf<const T extends readonly [string, ...string[]]>(
+  name: string,
+  values: T,
+  fallback: T[number],
+) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T[number] => {
+      if (raw === undefined) return fallback;
+      if ((values as readonly string[]).includes(raw)) return raw as T[number];
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be one of ${values.join(', ')}, got "${raw}"`,
+      });
+      return z.NEVER;
+    });
+}
+
+/** Free text with a default; `what` says what the value is for the error message. */
+function text(name: string, fallback: string, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      if (raw.trim() !== raw) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be ${what} without leading or trailing spaces, got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}
+
+const optionalText = z.string().optional();
 
 /** Every variable the gateway reads. The README's configuration table lists the same. */
 const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
-  HOST: z.string().optional().default('0.0.0.0'),
+  NODE_ENV: oneOf('NODE_ENV', ['development', 'production', 'test'], 'development'),
+  HOST: text('HOST', '0.0.0.0', 'an interface address or host name'),
   PORT: wholeNumber('PORT', 3000, 0, 65535),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
-      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace',
-    })
-    .optional()
-    .default('info'),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
   AUTH_JWT_SECRET: optionalText,
-  DATA_DIR: z.string().optional().default('./data'),
+  DATA_DIR: text('DATA_DIR', './data', 'a directory path'),
   REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
   MAX_CONNECTIONS_PER_USER: wholeNumber('MAX_CONNECTIONS_PER_USER', 3, 1),
   MAX_TOTAL_CONNECTIONS: wholeNumber('MAX_TOTAL_CONNECTIONS', 10_000, 1),
@@ -126,7 +156,7 @@ const environmentSchema = z.object({
   ENABLE_LOADTEST_AGENT: flag('ENABLE_LOADTEST_AGENT'),
   LLM_BASE_URL: url('LLM_BASE_URL', ['http:', 'https:']),
   LLM_API_KEY: optionalText,
-  LLM_MODEL: z.string().optional().default('gpt-4o-mini'),
+  LLM_MODEL: text('LLM_MODEL', 'gpt-4o-mini', 'a model name'),
 });
 
 export type GatewayEnvironment = z.output<typeof environmentSchema>;
@@ -146,7 +176,7 @@ export class ConfigurationError extends Error {
 
 /** Parses and checks the environment once, at start-up; throws naming every bad variable. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = environmentSchema.safeParse(env);
+  const parsed = environmentSchema.safeParse(withoutBlankValues(env));
   if (!parsed.success) {
     throw new ConfigurationError(
       parsed.error.issues.map((issue) =>
@@ -163,6 +193,17 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     ]);
   }
   return { ...config, devAuth: !config.AUTH_JWT_SECRET };
+}
+
+/**
+ * One meaning for an empty value, whatever the variable: `FOO=` (or only spaces) is the same as
+ * leaving FOO unset, so it takes its default. Deployment templates often write every variable
+ * and leave the ones they do not use empty.
+ */
+function withoutBlankValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
