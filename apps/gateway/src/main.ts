@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { bootstrapGateway, stopGateway } from './app/bootstrap';
-import { ConfigurationError, loadGatewayConfig } from './app/config/gateway-config';
+import {
+  ConfigurationError,
+  SHUTDOWN_DEADLINE_SLACK_MS,
+  loadGatewayConfig,
+} from './app/config/gateway-config';
 
 const logger = new Logger('Gateway');
 
@@ -20,7 +24,7 @@ async function main(): Promise<void> {
     const deadline = setTimeout(() => {
       logger.error('graceful stop overran its deadline; exiting');
       process.exit(1);
-    }, config.SHUTDOWN_GRACE_MS + 15_000);
+    }, config.SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_SLACK_MS);
     deadline.unref();
     stopGateway(app).then(
       () => process.exit(0),

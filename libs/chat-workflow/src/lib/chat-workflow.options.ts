@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '@agent-gateway/agent-engine';
+
 /** What the app passes to `ChatWorkflowModule.forRoot`, usually straight from its parsed configuration. */
 export interface ChatWorkflowOptions {
   /** Root of the transcript files (`DATA_DIR`); created when missing. */
@@ -62,19 +64,28 @@ export function resolveChatWorkflowOptions(
     redisUrl: options.redisUrl || undefined,
   };
   for (const key of [
-    'redisTimeoutMs',
-    'redisBreakerResetMs',
-    'fileTimeoutMs',
     'maxMessageChars',
-    'historyCacheTtlMs',
     'historyCacheMaxThreads',
     'maxCachedHistoryBytes',
-    'dedupTtlMs',
   ] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value <= 0) {
       throw new Error(
         `ChatWorkflowModule: ${key} must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
+  for (const key of [
+    'redisTimeoutMs',
+    'redisBreakerResetMs',
+    'fileTimeoutMs',
+    'historyCacheTtlMs',
+    'dedupTtlMs',
+  ] as const) {
+    const value = resolved[key];
+    if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
+      throw new Error(
+        `ChatWorkflowModule: ${key} must be a whole number of ms from 1 to ${MAX_TIMER_MS}, got ${String(value)}`,
       );
     }
   }

@@ -31,8 +31,10 @@ export class GracefulShutdown {
 
   private async stop(): Promise<void> {
     const startedAt = Date.now();
-    this.realtime.announce(this.config.SHUTDOWN_GRACE_MS + FINAL_DELIVERY_MS);
-    await this.engine.shutdown();
+    const reconnectAfterMs = this.config.SHUTDOWN_GRACE_MS + FINAL_DELIVERY_MS;
+    this.realtime.announce(reconnectAfterMs);
+    // From here chat:send is refused with unavailable, told to retry when clients reconnect.
+    await this.engine.shutdown({ retryAfterMs: reconnectAfterMs });
     const drained = await this.realtime.drain(FINAL_DELIVERY_MS);
     if (!drained)
       this.logger.warn(

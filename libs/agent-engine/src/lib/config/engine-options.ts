@@ -79,6 +79,28 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<Omit<ResolvedEngineOptions, 'llm'>
 /** DI token of the resolved options. */
 export const AGENT_ENGINE_OPTIONS = Symbol('AGENT_ENGINE_OPTIONS');
 
+/**
+ * The longest delay Node's timers take: above it setTimeout warns (TimeoutOverflowWarning) and
+ * fires after 1 ms, so a run limit meant as weeks would end every run at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration a timer waits for: positive (or zero when `allowZero`) and at most MAX_TIMER_MS. */
+function duration(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  allowZero = false,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero) || value > MAX_TIMER_MS) {
+    throw new Error(
+      `agent-engine option ${name} must be a duration in ms from ${allowZero ? 0 : 'above 0'} to ${MAX_TIMER_MS}, got ${value}`,
+    );
+  }
+  return value;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
@@ -118,8 +140,8 @@ export function resolveEngineOptions(options: AgentEngineOptions = {}): Resolved
     throw new Error('agent-engine option breaker.errorThresholdPercentage must be at most 100');
   }
   return {
-    agentTimeoutMs: positive('agentTimeoutMs', options.agentTimeoutMs, d.agentTimeoutMs),
-    toolTimeoutMs: positive('toolTimeoutMs', options.toolTimeoutMs, d.toolTimeoutMs),
+    agentTimeoutMs: duration('agentTimeoutMs', options.agentTimeoutMs, d.agentTimeoutMs),
+    toolTimeoutMs: duration('toolTimeoutMs', options.toolTimeoutMs, d.toolTimeoutMs),
     breaker: {
       errorThresholdPercentage,
       volumeThreshold: atLeastZero(
@@ -127,12 +149,12 @@ export function resolveEngineOptions(options: AgentEngineOptions = {}): Resolved
         options.breaker?.volumeThreshold,
         d.breaker.volumeThreshold,
       ),
-      resetTimeoutMs: positive(
+      resetTimeoutMs: duration(
         'breaker.resetTimeoutMs',
         options.breaker?.resetTimeoutMs,
         d.breaker.resetTimeoutMs,
       ),
-      rollingCountTimeoutMs: positive(
+      rollingCountTimeoutMs: duration(
         'breaker.rollingCountTimeoutMs',
         options.breaker?.rollingCountTimeoutMs,
         d.breaker.rollingCountTimeoutMs,
@@ -145,16 +167,17 @@ export function resolveEngineOptions(options: AgentEngineOptions = {}): Resolved
     ),
     maxRunsPerUser: positive('maxRunsPerUser', options.maxRunsPerUser, d.maxRunsPerUser),
     maxQueuedRuns: atLeastZero('maxQueuedRuns', options.maxQueuedRuns, d.maxQueuedRuns),
-    queueWaitMs: atLeastZero('queueWaitMs', options.queueWaitMs, d.queueWaitMs),
-    shutdownGraceMs: atLeastZero('shutdownGraceMs', options.shutdownGraceMs, d.shutdownGraceMs),
+    queueWaitMs: duration('queueWaitMs', options.queueWaitMs, d.queueWaitMs, true),
+    shutdownGraceMs: duration('shutdownGraceMs', options.shutdownGraceMs, d.shutdownGraceMs, true),
     retry: {
       attempts: positive('retry.attempts', options.retry?.attempts, d.retry.attempts),
-      startingDelayMs: atLeastZero(
+      startingDelayMs: duration(
         'retry.startingDelayMs',
         options.retry?.startingDelayMs,
         d.retry.startingDelayMs,
+        true,
       ),
-      maxDelayMs: atLeastZero('retry.maxDelayMs', options.retry?.maxDelayMs, d.retry.maxDelayMs),
+      maxDelayMs: duration('retry.maxDelayMs', options.retry?.maxDelayMs, d.retry.maxDelayMs, true),
     },
     enableLoadtestAgent: options.enableLoadtestAgent ?? d.enableLoadtestAgent,
     ...(llm === undefined ? {} : { llm: { ...llm, baseUrl: llm.baseUrl.replace(/\/+$/, '') } }),

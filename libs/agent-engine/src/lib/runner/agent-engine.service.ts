@@ -46,6 +46,8 @@ export class AgentEngine implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AgentEngine.name);
   private readonly runs = new Map<string, ActiveRun>();
   private accepting = true;
+  /** Set when shutdown begins: until then, a send refused for shutdown is told to wait. */
+  private retryAfterShutdownAt = 0;
   private drained: Promise<void> | undefined;
 
   constructor(
@@ -67,11 +69,13 @@ export class AgentEngine implements BeforeApplicationShutdown {
   }
 
   /**
-   * Validates synchronously, before anything is emitted: an unknown agent throws
+   * Validates synchronously, before anything is emitted: once shutdown has begun it throws
+   * `RequestError('unavailable')` with `retryAfterMs` (see `assertAccepting`); an unknown agent
    * `RequestError('not_found')`, bad options or a reused run id `RequestError('invalid_request')`.
    * Otherwise starts the run (possibly queued) and returns at once.
    */
   start(request: RunRequest, sink: AgentEventSink): RunHandle {
+    this.assertAccepting();
     const { agent, options } = this.validate(request);
     const execution = new RunExecution(request, sink, this.logger);
     let announceEnding!: (outcome: RunOutcome) => void;
@@ -80,6 +84,20 @@ export class AgentEngine implements BeforeApplicationShutdown {
     const done = this.execute(agent, options, execution, announceEnding);
     this.runs.set(request.runId, { execution, done });
     return { runId: request.runId, ended, done };
+  }
+
+  /**
+   * Throws `RequestError('unavailable')` once shutdown has begun, so a caller can refuse a request
+   * before it writes anything for a run that would not start. `retryAfterMs` counts down to when
+   * the stopping process told its clients to reconnect (`shutdown`'s `retryAfterMs`).
+   */
+  assertAccepting(): void {
+    if (this.accepting) return;
+    throw new RequestError(
+      'unavailable',
+      'this gateway is shutting down and starts no new runs; send again, with the same clientMessageId, once reconnected',
+      Math.max(1, this.retryAfterShutdownAt - Date.now()),
+    );
   }
 
   /** Aborts a run, which ends with `agent_error` `cancelled`. False if there is no such run of this user. */
@@ -135,12 +153,18 @@ export class AgentEngine implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stops accepting runs (new ones end at once with `shutdown`), gives the runs in flight
+   * Stops accepting runs (`start` refuses new ones with `unavailable`), gives the runs in flight
    * `shutdownGraceMs` to finish, then aborts the rest with `agent_error` `shutdown`. Idempotent;
-   * the gateway may call it before its own connections close.
+   * the gateway may call it before its own connections close. `retryAfterMs` (default
+   * `shutdownGraceMs`): from now, how long a refused caller is told to wait, as the gateway
+   * announced it to its clients.
    */
-  shutdown(): Promise<void> {
-    this.drained ??= this.drain();
+  shutdown(options: { retryAfterMs?: number } = {}): Promise<void> {
+    if (this.drained === undefined) {
+      this.retryAfterShutdownAt =
+        Date.now() + (options.retryAfterMs ?? this.options.shutdownGraceMs);
+      this.drained = this.drain();
+    }
     return this.drained;
   }
 
@@ -235,6 +259,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
     options: unknown,
     execution: RunExecution,
   ): Promise<Ending> {
+    // Started before shutdown began, still before its slot: queued runs end at once (see drain).
     if (!this.accepting) return stopped(shutdownError());
     const breaker = this.breakers.forAgent(agent.name);
     if (breaker.isRefusing()) return circuitOpen(agent.name, breaker);

@@ -1,3 +1,4 @@
+import { RequestError } from '@agent-gateway/events';
 import { createEngineFixture, type EngineFixture } from '../../test-support/engine-fixture';
 import { lifecycleViolations } from '../../test-support/lifecycle-assertions';
 import { forever, untilAborted } from '../../test-support/programmable-agent';
@@ -64,15 +65,45 @@ describe('engine shutdown with runs in flight', () => {
     await shutdown;
   });
 
-  it('answers runs started after shutdown began with agent_started then agent_error shutdown', async () => {
+  it('refuses a run started after shutdown began with unavailable, emitting nothing', async () => {
+    fx.agent.behaviour = ({ signal }) => untilAborted(signal);
+    fx.run({ userId: 'a' });
+    await jest.advanceTimersByTimeAsync(0);
     const shutdown = fx.engine.shutdown();
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    let refusal: unknown;
+    try {
+      fx.run({ runId: 'late-run' });
+    } catch (error) {
+      refusal = error;
+    }
+
+    expect(refusal).toBeInstanceOf(RequestError);
+    expect(refusal).toMatchObject({ code: 'unavailable', retryAfterMs: 4_000 });
+    expect(() => fx.engine.assertAccepting()).toThrow('shutting down');
+    expect(fx.sink.typesOf('late-run')).toEqual([]);
+    expect(fx.agent.invocations).toBe(1);
+    await jest.advanceTimersByTimeAsync(5_000);
     await shutdown;
+    // Past the announced reconnect time: still refused, told to come back at once.
+    expect(() => fx.engine.assertAccepting()).toThrow(
+      expect.objectContaining({ code: 'unavailable', retryAfterMs: 1 }),
+    );
+  });
 
-    const late = fx.run();
+  it('tells a refused caller to wait as long as the stopping gateway announced', async () => {
+    const shutdown = fx.engine.shutdown({ retryAfterMs: 12_000 });
+    await jest.advanceTimersByTimeAsync(2_000);
 
-    await expect(late.done).resolves.toMatchObject({ code: 'shutdown' });
-    expect(fx.sink.typesOf(late.runId)).toEqual(['agent_started', 'agent_error']);
-    expect(fx.agent.invocations).toBe(0);
+    expect(() => fx.engine.assertAccepting()).toThrow(
+      expect.objectContaining({ code: 'unavailable', retryAfterMs: 10_000 }),
+    );
+    await shutdown;
+  });
+
+  it('accepts runs until shutdown begins', () => {
+    expect(() => fx.engine.assertAccepting()).not.toThrow();
   });
 
   it('drains through the Nest shutdown hooks when the app closes', async () => {

@@ -12,6 +12,7 @@ export class InMemoryClaimStore implements ClaimStore {
 
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
 
+  // ClaimOptions do not apply: this store is the one every claim of this process sees.
   async claim(key: string, value: string, ttlMs: number): Promise<Claim> {
     const now = Date.now();
     if (++this.claimsSinceSweep >= SWEEP_EVERY) this.sweep(now);
@@ -19,11 +20,15 @@ export class InMemoryClaimStore implements ClaimStore {
     if (existing !== undefined) return { won: false, value: existing };
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: now + ttlMs });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
+    this.dropOldestBeyondBound();
     return { won: true, value };
+  }
+
+  /** Stores `value` under `key` whatever was there: a value learnt from the shared store. */
+  put(key: string, value: string, ttlMs: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.dropOldestBeyondBound();
   }
 
   /** The live value under `key`, if any, without claiming. */
@@ -38,6 +43,13 @@ export class InMemoryClaimStore implements ClaimStore {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private dropOldestBeyondBound(): void {
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
   }
 
   private sweep(now: number): void {

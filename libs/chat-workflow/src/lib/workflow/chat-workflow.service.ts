@@ -58,6 +58,9 @@ export class ChatWorkflowService {
    */
   async send(ctx: RequestContext, body: ChatSendRequest): Promise<ChatSendResult> {
     const request = parseRequest(chatSendSchema, body);
+    // Stopping: refuse before anything is written. A send already past here when shutdown
+    // begins is refused by engine.start, and withdraw() takes its message and claims back.
+    this.engine.assertAccepting();
     const characters = characterCount(request.text);
     if (characters > this.options.maxMessageChars) {
       throw new RequestError(
