@@ -198,7 +198,7 @@ export class ChatWorkflowService {
     return answer;
   }
 
-  /** The run was refused after the message was written (its id already running): take the message back, forget the claim. */
+  /** The run was refused after the message was written (shutdown began, or its id is running): take the message back, forget the claim. */
   private async withdraw(
     ctx: RequestContext,
     request: ChatSendRequest,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestError, isDurableEventType, type EventEnvelope } from '@agent-gateway/events';
 import { ConnectionRegistry, type Connection } from '../connections/connection-registry.service';
+import { cutOffConnection } from '../connections/cut-off';
 import { EVENT_LOG_STORE, type EventLogStore } from '../event-log/event-log.store';
 import type { LoggedEventNotice } from '../fanout/thread-event-bus';
 import { DeliveryMetrics } from '../metrics/delivery.metrics';
@@ -210,7 +211,8 @@ export class ThreadSubscriptions {
         `could not repair a gap in thread ${threadId}; cutting off ${connection.id}`,
         error as Error,
       );
-      connection.socket.disconnect(true);
+      // Its client reconnects and resumes from the log, which is where the repair failed.
+      cutOffConnection(connection.socket);
     });
   }
 
