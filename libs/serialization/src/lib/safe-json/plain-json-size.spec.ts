@@ -10,6 +10,14 @@ function arrayWithHole(): number[] {
   return list;
 }
 
+/** `value` with a toJSON that `for...in` does not list: a common way to shape a value's JSON. */
+function hiddenToJSON<T extends object>(value: T): T {
+  return Object.defineProperty(value, 'toJSON', {
+    value: () => 'y'.repeat(1000),
+    enumerable: false,
+  });
+}
+
 describe('plainJsonSize', () => {
   it('sizes plain JSON close to its real length', () => {
     const payload = { text: 'hello', list: [1, true, null, 'x'], nested: { k: 'v' } };
@@ -58,6 +66,26 @@ describe('plainJsonSize', () => {
   ])('refuses %s alone, as inside a container', (_name, value) => {
     expect(size(value)).toBe(NOT_PLAIN);
     expect(size([value])).toBe(NOT_PLAIN);
+  });
+
+  it.each([
+    ['an own toJSON that is not enumerable', () => hiddenToJSON({ a: 1 })],
+    ['an array with a toJSON', () => Object.assign([1, 2], { toJSON: () => 'z'.repeat(1000) })],
+    [
+      "a toJSON on a literal's prototype that is not enumerable",
+      () => Object.create(hiddenToJSON({})) as object,
+    ],
+  ])('refuses %s, which JSON.stringify would call though a walk never meets it', (_name, make) => {
+    expect(size(make())).toBe(NOT_PLAIN);
+    expect(size({ nested: { value: make() } })).toBe(NOT_PLAIN);
+    expect(size([make()])).toBe(NOT_PLAIN);
+  });
+
+  it('refuses a literal whose own "constructor" is Array instead of sizing it as an array', () => {
+    // Sized as an array of `length` 0, its other keys would go out unseen, past every limit.
+    const impostor = { constructor: Array, length: 0, text: 'x'.repeat(1000) };
+    expect(size(impostor)).toBe(NOT_PLAIN);
+    expect(size({ nested: impostor })).toBe(NOT_PLAIN);
   });
 
   it('accepts a "toJSON" key that is not a function, as JSON.stringify ignores it too', () => {

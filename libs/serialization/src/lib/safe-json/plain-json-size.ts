@@ -32,7 +32,9 @@ export const MAX_BYTES_PER_ESTIMATED_BYTE = 6;
 export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   const { budgetBytes, maxDepth, maxStringChars } = limits;
   if (typeof value === 'object' && value !== null) {
-    return (value as { constructor?: unknown }).constructor === Object && maxDepth > 0
+    return (value as { constructor?: unknown }).constructor === Object &&
+      maxDepth > 0 &&
+      !callsToJSON(value)
       ? payloadRecordSize(value as Record<string, unknown>, maxDepth, maxStringChars, budgetBytes)
       : containerSize(value, maxDepth, maxStringChars, budgetBytes);
   }
@@ -66,13 +68,28 @@ function containerSize(
   // `constructor`, not Object.getPrototypeOf: V8 reads it as a cached property load, measurably
   // cheaper per event. An object literal inherits Object; a class instance, a Map, a Date, a
   // Buffer, an Error or a null-prototype object does not, and goes to the converter. So does a
-  // literal with an own `constructor` key: slower, still correct.
+  // literal with an own `constructor` key holding anything but Array: slower, still correct.
   const constructor: unknown = (value as { constructor?: unknown }).constructor;
   if (constructor === Array) {
-    return arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes);
+    // A literal can hold Array as its own `constructor`, and would be sized as an array of its
+    // `length`, its other keys unseen: `Array.isArray` tells, and it runs for arrays alone.
+    return Array.isArray(value) && !callsToJSON(value)
+      ? arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes)
+      : NOT_PLAIN;
   }
-  if (constructor !== Object) return NOT_PLAIN;
+  if (constructor !== Object || callsToJSON(value)) return NOT_PLAIN;
   return recordSize(value as Record<string, unknown>, depthLeft, maxStringChars, budgetBytes);
+}
+
+/**
+ * Whether JSON.stringify would call a `toJSON` of `value` that its walk does not see: an own
+ * one that is not enumerable, one of an array, one a prototype between the value and
+ * Object.prototype holds. Whatever it returns would be sent unchecked, past every limit, and
+ * one that throws would throw where the payload is sent. (An enumerable one is a function
+ * value, which the walk refuses anyway.) One property load per container.
+ */
+function callsToJSON(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 /*
