@@ -1,4 +1,5 @@
 import type { JsonValue } from '@agent-gateway/events';
+import { isAnyArrayBuffer, isBoxedPrimitive, isDate, isError, isMap, isSet } from './builtin-kinds';
 import { plainJsonSize } from './plain-json-size';
 import { truncatedPayload } from './safe-json-markers';
 
@@ -45,7 +46,8 @@ const OBJECT_PROTOTYPE = Object.prototype;
  * values inside it are converted as usual.
  */
 export function plainShapeOf(value: object, maxStringChars: number, honourToJSON = true): unknown {
-  if (Array.isArray(value)) return ORDINARY;
+  // As JSON.stringify: an array's own toJSON is called too.
+  if (Array.isArray(value)) return honourToJSON && hasToJSON(value) ? value.toJSON('') : ORDINARY;
   const prototype: unknown = Object.getPrototypeOf(value);
   // Object literals are by far the most common case: one prototype check, no instanceof chain.
   if (prototype === OBJECT_PROTOTYPE || prototype === null) {
@@ -58,17 +60,11 @@ export function plainShapeOf(value: object, maxStringChars: number, honourToJSON
       maxStringChars,
     );
   }
-  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
-    return base64Within(Buffer.from(value), maxStringChars);
-  }
-  if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  }
+  if (isAnyArrayBuffer(value)) return base64Within(Buffer.from(value), maxStringChars);
+  if (isDate(value)) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   // Name and message only: a stack tells a client about our code, not about its request.
-  if (value instanceof Error) {
-    return { name: String(value.name), message: String(value.message) };
-  }
-  if (value instanceof Map) {
+  if (isError(value)) return { name: String(value.name), message: String(value.message) };
+  if (isMap(value)) {
     const object: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const [key, entry] of value) {
       const name = mapKeyName(key);
@@ -76,15 +72,8 @@ export function plainShapeOf(value: object, maxStringChars: number, honourToJSON
     }
     return object;
   }
-  if (value instanceof Set) return Array.from(value);
-  if (
-    value instanceof Number ||
-    value instanceof String ||
-    value instanceof Boolean ||
-    value instanceof BigInt
-  ) {
-    return value.valueOf();
-  }
+  if (isSet(value)) return Array.from(value);
+  if (isBoxedPrimitive(value)) return (value as { valueOf(): unknown }).valueOf();
   return honourToJSON && hasToJSON(value) ? value.toJSON('') : ORDINARY;
 }
 
@@ -105,7 +94,7 @@ export function mapKeyName(key: unknown): string | undefined {
   if (typeof key === 'function') return `[Function ${key.name}]`;
   try {
     if (typeof key !== 'object' || key === null) return String(key);
-    if (key instanceof Date) return Number.isNaN(key.getTime()) ? 'null' : key.toISOString();
+    if (isDate(key)) return Number.isNaN(key.getTime()) ? 'null' : key.toISOString();
     if (plainJsonSize(key, KEY_JSON_LIMITS) >= 0) return JSON.stringify(key);
     return String(key);
   } catch {

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { deferredValue } from '@agent-gateway/events';
 import { CIRCULAR_MARKER, DEPTH_MARKER } from './safe-json-markers';
 import { toSafeJson, toSafeJsonWithin } from './to-safe-json';
@@ -239,6 +240,45 @@ describe('toSafeJson', () => {
     });
   });
 
+  it('confines an array element that throws when read to its own place', () => {
+    const list = [1, 2, 3];
+    Object.defineProperty(list, 1, {
+      get: (): never => {
+        throw new Error('element');
+      },
+    });
+    expect(toSafeJson({ list })).toEqual({
+      list: [1, { truncated: true, reason: 'unserializable' }, 3],
+    });
+  });
+
+  it("honours an array's own toJSON, as JSON.stringify does", () => {
+    const list = Object.assign([1, 2], { toJSON: () => ({ count: 2 }) });
+    expect(toSafeJson({ list })).toEqual(JSON.parse(JSON.stringify({ list })));
+    expect(toSafeJson({ list })).toEqual({ list: { count: 2 } });
+  });
+
+  it("converts another realm's built-ins as this realm's: a vm context's Map is no record", () => {
+    const foreign = runInNewContext(`({
+      map: new Map([['a', 1]]),
+      set: new Set([1, 2]),
+      date: new Date(0),
+      error: new TypeError('from elsewhere'),
+      bytes: new Uint8Array([1, 2, 3]).buffer,
+      boxed: new String('text'),
+      plain: { list: [1, 'two'] },
+    })`) as Record<string, unknown>;
+    expect(toSafeJson(foreign)).toEqual({
+      map: { a: 1 },
+      set: [1, 2],
+      date: '1970-01-01T00:00:00.000Z',
+      error: { name: 'TypeError', message: 'from elsewhere' },
+      bytes: 'AQID',
+      boxed: 'text',
+      plain: { list: [1, 'two'] },
+    });
+  });
+
   it('confines a Proxy that throws, or a revoked one, to its own value', () => {
     const throwing = new Proxy(
       {},
@@ -337,6 +377,21 @@ describe('toSafeJsonWithin', () => {
       overBudget: false,
       value: { bytes: { truncated: true, reason: 'too_large', originalBytes: 400 } },
     });
+  });
+
+  it('counts the markers it writes for what could not be read: the estimate stays an upper bound', () => {
+    const broken: Record<string, unknown> = {};
+    for (let index = 0; index < 100; index++) {
+      Object.defineProperty(broken, `k${index}`, {
+        enumerable: true,
+        get: (): never => {
+          throw new Error('getter');
+        },
+      });
+    }
+    const result = toSafeJsonWithin({ broken, list: [broken] }, 100_000);
+    if (result.overBudget) throw new Error('expected the payload to fit');
+    expect(result.bytes).toBeGreaterThanOrEqual(JSON.stringify(result.value).length);
   });
 
   it('estimates the byte size of ASCII JSON closely', () => {

@@ -1,5 +1,6 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
+import { isAnyArrayBuffer, isMap, isSet } from './builtin-kinds';
 import { plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
 import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
@@ -61,6 +62,7 @@ const OVER_BUDGET: OverBudget = { overBudget: true };
 const MAX_PLAIN_CHECK_BYTES = 512 * 1024 * 1024;
 // Numbers are not stringified just to count them; 8 is a fair average for ids, counts and times.
 const NUMBER_BYTES = 8;
+const UNSERIALIZABLE_MARKER_BYTES = JSON.stringify(truncatedPayload('unserializable')).length;
 
 /**
  * Turns any value into JSON-safe data without throwing: cycles become `CIRCULAR_MARKER`, BigInt
@@ -107,13 +109,9 @@ export function toSafeJsonWithin(
  * much, when that text is too long and becomes the marker).
  */
 function leastJsonBytes(value: object, maxStringChars: number): number {
-  if (value instanceof Map) return value.size * 5;
-  if (value instanceof Set) return value.size * 2;
-  if (
-    ArrayBuffer.isView(value) ||
-    value instanceof ArrayBuffer ||
-    value instanceof SharedArrayBuffer
-  ) {
+  if (isMap(value)) return value.size * 5;
+  if (isSet(value)) return value.size * 2;
+  if (ArrayBuffer.isView(value) || isAnyArrayBuffer(value)) {
     const chars = Math.ceil(value.byteLength / 3) * 4;
     return chars > maxStringChars ? 0 : chars + 2;
   }
@@ -192,7 +190,7 @@ class SafeJsonConverter {
     } catch (error: unknown) {
       if (error === OVER_BUDGET) throw error;
       // A throwing toJSON or recipe spoils only its own value, not the whole payload.
-      return { ...truncatedPayload('unserializable') };
+      return this.unserializable();
     } finally {
       this.ancestors.pop();
     }
@@ -242,7 +240,7 @@ class SafeJsonConverter {
     const out: JsonValue[] = new Array<JsonValue>(value.length);
     this.count(2 + value.length);
     for (let index = 0; index < value.length; index++) {
-      const item = this.convert(value[index], depth + 1);
+      const item = this.entry(value, index, depth + 1);
       out[index] = item === OMIT ? null : item;
     }
     return out;
@@ -252,7 +250,7 @@ class SafeJsonConverter {
     const out: { [key: string]: JsonValue } = {};
     this.count(2);
     for (const key of this.recordKeys.of(value)) {
-      const item = this.property(value, key, depth + 1);
+      const item = this.entry(value, key, depth + 1);
       if (item === OMIT) continue;
       this.count(key.length + 4);
       // Assigning "__proto__" would set the prototype instead of adding the key.
@@ -270,19 +268,22 @@ class SafeJsonConverter {
     return out;
   }
 
-  private property(
-    value: Record<string, unknown>,
-    key: string,
-    depth: number,
-  ): JsonValue | typeof OMIT {
+  /** A record's property or an array's element, read and converted. */
+  private entry(container: object, key: string | number, depth: number): JsonValue | typeof OMIT {
     let raw: unknown;
     try {
-      raw = value[key];
+      raw = (container as Readonly<Record<string | number, unknown>>)[key];
     } catch {
-      // A throwing getter spoils only its own property, not the whole payload.
-      return { ...truncatedPayload('unserializable') };
+      // A throwing getter (or a Proxy's trap) spoils only its own entry, not the whole payload.
+      return this.unserializable();
     }
     return this.convert(raw, depth);
+  }
+
+  /** The marker for a value that could not be read, counted as the bytes it takes. */
+  private unserializable(): JsonValue {
+    this.count(UNSERIALIZABLE_MARKER_BYTES);
+    return { ...truncatedPayload('unserializable') };
   }
 
   /** Fails the budget when `bytes` would, counting nothing: the value is counted when converted. */

@@ -1,4 +1,5 @@
 import { deferredValue } from '@agent-gateway/events';
+import { runInNewContext } from 'node:vm';
 import { toSafeJson } from '../safe-json/to-safe-json';
 import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
 import { TEST_RECIPE_MODULES } from '../testing/test-recipes';
@@ -91,6 +92,33 @@ describe('PayloadSerializer', () => {
         encoding: 'truncated',
         value: { truncated: true, reason: 'unserializable' },
       });
+    });
+
+    it('never hands back as plain a value whose toJSON JSON.stringify would call unchecked', async () => {
+      // Neither toJSON is listed by a walk of the payload: the one not enumerable, the array's.
+      const hidden = Object.defineProperty({ a: 1 }, 'toJSON', {
+        value: (): never => {
+          throw new Error('hidden');
+        },
+      });
+      const list = Object.assign([1], { toJSON: () => 'listed' });
+
+      const result = await compiled.serializer.serialize({ result: hidden, list });
+
+      expect(result).toEqual({
+        encoding: 'inline',
+        value: { result: { truncated: true, reason: 'unserializable' }, list: 'listed' },
+        bytes: expect.any(Number) as number,
+      });
+    });
+
+    it('sizes a literal that names Array as its "constructor" by its keys, not as an array', async () => {
+      const text = 'x'.repeat(5000);
+
+      const result = await compiled.serializer.serialize({ constructor: Array, length: 0, text });
+
+      // Over the inline budget, as its keys are: encoded off the fast path.
+      expect(decode(result)).toEqual({ length: 0, text });
     });
 
     it('copies an own "constructor" key like any other key', async () => {
@@ -200,6 +228,26 @@ describe('PayloadSerializer', () => {
       const result = await compiled.serializer.serialize(payload);
 
       expect(decode(result)).toEqual(toSafeJson(payload));
+    });
+
+    it("agrees with toSafeJson on arrays' toJSON and on another realm's built-ins", async () => {
+      const foreign = runInNewContext(
+        `({ map: new Map([['a', 1]]), set: new Set([1]), error: new Error('elsewhere') })`,
+      ) as object;
+      const payload = {
+        rows: Array.from({ length: 200 }, (_, index) => ({ index, text: 'r'.repeat(20) })),
+        foreign,
+        list: Object.assign([1, 2], { toJSON: () => 'listed' }),
+      };
+
+      const result = await compiled.serializer.serialize(payload);
+
+      expect(result.encoding).toBe('json-bytes');
+      expect(decode(result)).toEqual(toSafeJson(payload));
+      expect(decode(result)).toMatchObject({
+        foreign: { map: { a: 1 }, set: [1], error: { name: 'Error', message: 'elsewhere' } },
+        list: 'listed',
+      });
     });
 
     it('hands back results of their own: later encodes, one at a time or together, change none', async () => {

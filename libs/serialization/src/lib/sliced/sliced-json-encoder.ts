@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
 import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
+import { isMap, isSet } from '../safe-json/builtin-kinds';
 import {
   hasToJSON,
   mapKeyName,
@@ -277,18 +278,18 @@ class SlicedJsonEncoder {
     collection: Map<unknown, unknown> | Set<unknown>,
     sources: object[],
   ): void {
-    const isMap = collection instanceof Map;
+    const isMapCollection = isMap(collection);
     const entries: Iterator<unknown> = collection[Symbol.iterator]();
     const frame: Frame = {
       sources,
       items: undefined,
       record: undefined,
       keys: [],
-      collection: { entries, isMap },
+      collection: { entries, isMap: isMapCollection },
       index: 0,
       wrote: false,
     };
-    this.writeValue(isMap ? '{' : '[');
+    this.writeValue(isMapCollection ? '{' : '[');
     this.stack.push(frame);
     this.ancestors.push(...sources);
   }
@@ -437,7 +438,7 @@ class SlicedJsonEncoder {
 }
 
 function isLargeCollection(value: object): value is Map<unknown, unknown> | Set<unknown> {
-  return (value instanceof Map || value instanceof Set) && value.size > LARGE_COLLECTION_ENTRIES;
+  return (isMap(value) || isSet(value)) && value.size > LARGE_COLLECTION_ENTRIES;
 }
 
 function isOmitted(value: unknown): boolean {
