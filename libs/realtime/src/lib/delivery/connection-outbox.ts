@@ -37,6 +37,7 @@ export class ConnectionOutbox {
   private closed = false;
   private readonly pendingProgress = new Map<string, EventEnvelope<'agent_progress'>>();
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly roomWaiters: Array<{ level: number; resolve: () => void }> = [];
 
   constructor(
     private readonly socket: GatewaySocket,
@@ -81,6 +82,27 @@ export class ConnectionOutbox {
     this.metrics.ephemeralDropped.inc();
   }
 
+  /** How many durable events may wait here before the connection is cut off (`outbox_full`). */
+  get capacity(): number {
+    return this.options.maxOutboxEvents;
+  }
+
+  /** Durable events waiting to be sent (not those in flight). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Resolves once fewer than `level` durable events wait to be sent, or the outbox closed. For a
+   * sender with more events than the queue holds (a replay of a long gap), to go at the client's
+   * pace rather than overflow the queue and cut off the very client it is for, again at every
+   * reconnect.
+   */
+  whenQueuedBelow(level: number): Promise<void> {
+    if (this.closed || this.queue.length < level) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ level, resolve }));
+  }
+
   /** Resolves once everything queued was acknowledged, or the outbox closed. */
   whenIdle(): Promise<void> {
     if (this.pending === 0 || this.closed) return Promise.resolve();
@@ -95,6 +117,7 @@ export class ConnectionOutbox {
     this.inFlight = null;
     this.pendingProgress.clear();
     this.notifyIdle();
+    this.notifyRoom();
   }
 
   private flush(): void {
@@ -102,6 +125,7 @@ export class ConnectionOutbox {
     this.inFlight = this.queue.splice(0, this.options.maxBatchEvents);
     this.attempts = 0;
     this.send(this.inFlight);
+    this.notifyRoom();
   }
 
   private send(batch: EventEnvelope[]): void {
@@ -169,6 +193,14 @@ export class ConnectionOutbox {
 
   private notifyIdle(): void {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private notifyRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    for (const waiter of this.roomWaiters.splice(0)) {
+      if (this.closed || this.queue.length < waiter.level) waiter.resolve();
+      else this.roomWaiters.push(waiter);
+    }
   }
 }
 

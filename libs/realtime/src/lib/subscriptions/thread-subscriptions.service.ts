@@ -19,6 +19,14 @@ const LOG_RETRY_AFTER_MS = 1000;
 const REPLAY_PAGE = 500;
 
 /**
+ * How far a catch-up fills a connection's outbox, and how many live events a cursor holds while
+ * it catches up: half the outbox, so that a replay never leaves it too full for live events.
+ */
+function replayLevel(connection: Connection): number {
+  return Math.max(1, Math.floor(connection.outbox.capacity / 2));
+}
+
+/**
  * Which connection follows which thread, and the delivery of each thread's events to them:
  * replay from the log on subscribe, then live events with no gap and no duplicate at the seam.
  */
@@ -184,7 +192,10 @@ export class ThreadSubscriptions {
     cursor: ThreadCursor,
   ): void {
     if (cursor.catchingUp) {
-      cursor.held.push(envelope);
+      // Held in memory only up to what the outbox could take at once: the log has every one,
+      // and the catch-up reads on from it to the last one announced.
+      if (cursor.held.length < replayLevel(connection)) cursor.held.push(envelope);
+      else cursor.announcedSeq = Math.max(cursor.announcedSeq, envelope.seq);
       return;
     }
     if (envelope.seq < cursor.nextSeq) return;
@@ -233,20 +244,31 @@ export class ThreadSubscriptions {
     this.releaseHeld(connection, threadId, cursor);
   }
 
-  /** Sends every logged event from `cursor.nextSeq` up to `uptoSeq`, in pages. */
+  /**
+   * Sends every logged event from `cursor.nextSeq` up to `uptoSeq`, in pages, at the client's
+   * pace: it fills the outbox to `replayLevel` at most, and goes on as the client acknowledges.
+   * A replay longer than the outbox holds (a client back after a busy hour) would otherwise cut
+   * off its own client (`outbox_full`), which would resume and be cut off again; the other half
+   * is left to the live events of the connection's other threads.
+   */
   private async catchUp(
     connection: Connection,
     threadId: string,
     cursor: ThreadCursor,
     uptoSeq: number,
   ): Promise<number> {
+    const outbox = connection.outbox;
     let sent = 0;
     while (cursor.nextSeq <= uptoSeq && !cursor.cancelled) {
       const page = await this.log.readAfter(threadId, cursor.nextSeq - 1, REPLAY_PAGE);
       if (page.length === 0 || cursor.cancelled) break;
       for (const envelope of page) {
         if (envelope.seq < cursor.nextSeq) continue;
-        connection.outbox.enqueue(envelope);
+        if (outbox.queued >= replayLevel(connection)) {
+          await outbox.whenQueuedBelow(replayLevel(connection));
+          if (cursor.cancelled) break;
+        }
+        outbox.enqueue(envelope);
         cursor.nextSeq = envelope.seq + 1;
         sent += 1;
       }
@@ -261,6 +283,14 @@ export class ThreadSubscriptions {
    */
   private releaseHeld(connection: Connection, threadId: string, cursor: ThreadCursor): void {
     if (cursor.cancelled) return;
+    const level = replayLevel(connection);
+    if (cursor.held.length > 0 && connection.outbox.queued + cursor.held.length > level) {
+      // No room for them all at once: read them from the log at the client's pace instead.
+      for (const envelope of cursor.held) {
+        cursor.announcedSeq = Math.max(cursor.announcedSeq, envelope.seq);
+      }
+      cursor.held = [];
+    }
     if (cursor.announcedSeq >= cursor.nextSeq) {
       const announced = cursor.announcedSeq;
       cursor.announcedSeq = 0;
