@@ -30,6 +30,15 @@ function recordEvents(sdk: AgentGatewayClient): {
   };
 }
 
+/** Connections cut off so far because their outbox overflowed. */
+async function outboxFullCutOffs(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sample = /^agent_gateway_connections_cut_off_total\{reason="outbox_full"\} (\d+)/m.exec(
+    text,
+  );
+  return sample === null ? 0 : Number(sample[1]);
+}
+
 jest.setTimeout(20_000);
 
 describe('the @agent-gateway/client SDK comes back and resumes where it stands', () => {
@@ -270,5 +279,37 @@ describe('the @agent-gateway/client SDK comes back and resumes where it stands',
     await until(() => asked.includes(ownThread));
     expect(asked).toEqual([ownThread]);
     expect(sdk.lastSeq(aliceThread)).toBeUndefined();
+  });
+
+  it('resumes a thread with more events to replay than an outbox holds, at its own pace, never cut off', async () => {
+    gateway = await startGateway({ ENABLE_LOADTEST_AGENT: '1' });
+    const writer = client('alice');
+    await writer.connected();
+    const written = recordEvents(writer);
+    // 12 000 events: more than the 10 000 a connection's outbox holds before it is cut off.
+    const run = await writer.send({
+      text: 'a busy hour',
+      agent: 'loadtest',
+      options: { events: 12_000, payloadBytes: 16, intervalMs: 0 },
+    });
+    await until(() => written.ended(run.runId), 15_000);
+    const total = written.seqs(run.threadId).length;
+    expect(total).toBe(12_002);
+
+    // The writer, sent 12 000 events as fast as the run made them, may have been cut off and
+    // resumed on the way: only the reader's replay is asked about below.
+    const cutOffBefore = await outboxFullCutOffs(gateway.url);
+    const reader = client('alice');
+    await reader.connected();
+    const read = recordEvents(reader);
+    await expect(reader.subscribe(run.threadId, 0)).resolves.toMatchObject({
+      lastSeq: total,
+      replayed: total,
+    });
+    await until(() => read.seqs(run.threadId).length === total, 15_000);
+
+    expect(read.seqs(run.threadId)).toEqual(oneTo(total));
+    expect(reader.socket.connected).toBe(true);
+    expect(await outboxFullCutOffs(gateway.url)).toBe(cutOffBefore);
   });
 });
