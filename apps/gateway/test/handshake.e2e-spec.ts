@@ -22,7 +22,28 @@ describe('handshake authentication with AUTH_JWT_SECRET set', () => {
   });
 
   it.each([
+    ['an Auth0 subject', 'auth0|5f7c8ec7c33c6c004bbafe82'],
+    ['a subject that is a URI', 'https://id.example.com/users/42'],
+    ['an e-mail address', 'alice@example.com'],
+    ['a subject beyond ASCII', 'ユーザー-ß'],
+    ['a subject of 255 characters', 'u'.repeat(255)],
+  ])(
+    'accepts a valid token whose sub is %s, as identity providers issue them',
+    async (_case, sub) => {
+      const socket = await connectAs(gateway.url, { token: jwt.sign({ sub }, SECRET) });
+      expect(socket.connected).toBe(true);
+      socket.close();
+    },
+  );
+
+  it.each([
     ['no token at all', {}],
+    ['a token whose sub holds a line break', { token: jwt.sign({ sub: 'alice\nforged' }, SECRET) }],
+    ['a token whose sub is empty', { token: jwt.sign({ sub: '' }, SECRET) }],
+    [
+      'a token whose sub is over 255 characters',
+      { token: jwt.sign({ sub: 'u'.repeat(256) }, SECRET) },
+    ],
     ['a bare userId (development only)', { userId: 'alice' }],
     ['a malformed token', { token: 'not-a-jwt' }],
     ['a token signed with another secret', { token: jwt.sign({ sub: 'alice' }, 'another-secret') }],

@@ -3,7 +3,12 @@ import jwt from 'jsonwebtoken';
 import type { HandshakeAuth } from '@agent-gateway/events';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 
-const USER_ID_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
+/**
+ * A user id, from a token's `sub` or a development `userId`: what identity providers issue
+ * (`auth0|5f7c…`, `google-oauth2|1234`, an e-mail address, a URI, a UUID), up to 255 characters,
+ * with no control character, so that it cannot break a log line it is written into.
+ */
+const USER_ID_PATTERN = /^[^\p{Cc}]{1,255}$/u;
 
 /**
  * Turns a handshake's `auth` into a user id, or `undefined` to refuse it. Only HS256 is accepted
