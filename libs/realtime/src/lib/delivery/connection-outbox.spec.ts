@@ -1,3 +1,4 @@
+import { until } from '@agent-gateway/test-support';
 import { Registry } from 'prom-client';
 import type { Socket } from 'socket.io-client';
 import type { EventEnvelope } from '@agent-gateway/events';
@@ -76,5 +77,64 @@ describe('ConnectionOutbox over a real socket', () => {
     // that emit's ack timer past the disconnect otherwise.
     await new Promise((resolve) => setTimeout(resolve, 50));
     outbox.close();
+  });
+
+  describe('whenQueuedBelow, for a sender that goes at the client pace', () => {
+    function outboxOf(): ConnectionOutbox {
+      return new ConnectionOutbox(
+        socket,
+        { ...DEFAULT_REALTIME_OPTIONS, maxBatchEvents: 2 },
+        new DeliveryMetrics(new Registry()),
+        () => undefined,
+      );
+    }
+    const settled = async (promise: Promise<void>): Promise<boolean> => {
+      let done = false;
+      void promise.then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    };
+
+    it('waits while the queue is at the level and goes on once an acknowledgement makes room', async () => {
+      const acks: Array<() => void> = [];
+      client.on('agent:event', (_envelope: EventEnvelope, ack: () => void) => acks.push(ack));
+      client.on('agent:events', (_envelopes: EventEnvelope[], ack: () => void) => acks.push(ack));
+      const outbox = outboxOf();
+      // The first in flight alone, five queued.
+      for (let seq = 1; seq <= 6; seq++) outbox.enqueue(thinking(seq));
+
+      const room = outbox.whenQueuedBelow(4);
+      expect(await settled(room)).toBe(false);
+      await until(() => acks.length === 1);
+      acks[0]();
+
+      // Acknowledged: the next two go in flight, three stay queued.
+      await expect(room).resolves.toBeUndefined();
+      expect(outbox.queued).toBe(3);
+      outbox.close();
+    });
+
+    it('lets a sender that gave up go at once, and forgets it', async () => {
+      const outbox = outboxOf();
+      for (let seq = 1; seq <= 6; seq++) outbox.enqueue(thinking(seq));
+      const giveUp = new AbortController();
+
+      const room = outbox.whenQueuedBelow(4, giveUp.signal);
+      giveUp.abort();
+
+      expect(await settled(room)).toBe(true);
+      expect(await settled(outbox.whenQueuedBelow(4, giveUp.signal))).toBe(true);
+      outbox.close();
+    });
+
+    it('lets every waiting sender go when the outbox closes', async () => {
+      const outbox = outboxOf();
+      for (let seq = 1; seq <= 6; seq++) outbox.enqueue(thinking(seq));
+      const room = outbox.whenQueuedBelow(1);
+
+      outbox.close();
+
+      expect(await settled(room)).toBe(true);
+    });
   });
 });

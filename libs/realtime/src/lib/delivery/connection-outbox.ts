@@ -98,9 +98,26 @@ export class ConnectionOutbox {
    * pace rather than overflow the queue and cut off the very client it is for, again at every
    * reconnect.
    */
-  whenQueuedBelow(level: number): Promise<void> {
-    if (this.closed || this.queue.length < level) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push({ level, resolve }));
+  whenQueuedBelow(level: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || this.queue.length < level || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Given up by its sender (the subscription was replaced or removed): resolved and
+      // forgotten at once, rather than parked with what the sender holds until the next flush.
+      const onAbort = (): void => {
+        const index = this.roomWaiters.indexOf(waiter);
+        if (index >= 0) this.roomWaiters.splice(index, 1);
+        resolve();
+      };
+      const waiter = {
+        level,
+        resolve: (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.roomWaiters.push(waiter);
+    });
   }
 
   /** Resolves once everything queued was acknowledged, or the outbox closed. */

@@ -14,6 +14,19 @@ export class ThreadCursor {
    * envelope to hold, so the catch-up goes on to it from the log before releasing.
    */
   announcedSeq = 0;
+  private readonly cancellation = new AbortController();
+
   /** Set when the subscription is replaced or removed: late async work must then do nothing. */
-  cancelled = false;
+  get cancelled(): boolean {
+    return this.cancellation.signal.aborted;
+  }
+
+  /** Aborted on `cancel`: a catch-up waiting for room in the outbox stops waiting at once. */
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+
+  cancel(): void {
+    this.cancellation.abort();
+  }
 }

@@ -44,6 +44,31 @@ describe('ThreadSubscriptions, replaying more than the outbox holds (real socket
     expect(harness.disconnected).toBe(false);
   });
 
+  it('answers the subscribe before a long replay is acknowledged: the rest follows at the client pace', async () => {
+    await appendMany('slow-reader', 200);
+
+    const result = await harness.subscriptions.subscribe(harness.connectionId, 'slow-reader', 0);
+
+    // Waiting for the whole replay would hold the reply past the client's request timeout.
+    expect(result).toEqual({ lastSeq: 200, replayed: 200 });
+    expect(new Set(harness.received).size).toBeLessThan(200);
+    await harness.receivedUpTo(200);
+    expect([...new Set(harness.received)]).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('stops a replay that waits for room at once when the thread is unsubscribed', async () => {
+    await appendMany('dropped', 200);
+    await harness.subscriptions.subscribe(harness.connectionId, 'dropped', 0);
+
+    harness.subscriptions.unsubscribe(harness.connectionId, 'dropped');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const received = new Set(harness.received).size;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(new Set(harness.received).size).toBe(received);
+    expect(received).toBeLessThan(200);
+  });
+
   it('delivers live events that arrive during a long replay after it, in order, holding few of them', async () => {
     await appendMany('busy', 100);
 
@@ -67,8 +92,11 @@ describe('ThreadSubscriptions, replaying more than the outbox holds (real socket
 
     await harness.close();
 
-    const result = await replay;
-    expect(result.replayed).toBeLessThan(200);
+    await replay;
+    const received = harness.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(harness.received.length).toBe(received);
+    expect(received).toBeLessThan(200);
     expect(harness.subscriptions.size).toBe(0);
   });
 

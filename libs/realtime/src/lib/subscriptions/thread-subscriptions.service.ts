@@ -80,8 +80,15 @@ export class ThreadSubscriptions {
         // A client ahead of the log (it saw seqs from a log that was since lost) gets what comes next.
         cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
         replayed = await this.fromLog(threadId, () =>
-          this.catchUp(connection, threadId, cursor, lastSeq),
+          this.catchUp(connection, threadId, cursor, lastSeq, false),
         );
+        if (cursor.nextSeq <= lastSeq && !cursor.cancelled) {
+          // More than half an outbox: the rest follows the reply, at the client's pace, as a
+          // repair up to `lastSeq`. Waiting for it here would hold the reply past any client's
+          // request timeout (10 s in the SDK and the chat page) on a long replay.
+          replayed += lastSeq - cursor.nextSeq + 1;
+          cursor.announcedSeq = Math.max(cursor.announcedSeq, lastSeq);
+        }
       }
       this.releaseHeld(connection, threadId, cursor);
       return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
@@ -112,7 +119,7 @@ export class ThreadSubscriptions {
   unsubscribe(connectionId: string, threadId: string): void {
     const cursors = this.byThread.get(threadId);
     const cursor = cursors?.get(connectionId);
-    if (cursor) cursor.cancelled = true;
+    cursor?.cancel();
     cursors?.delete(connectionId);
     if (cursors?.size === 0) this.byThread.delete(threadId);
     const threads = this.byConnection.get(connectionId);
@@ -256,16 +263,18 @@ export class ThreadSubscriptions {
     threadId: string,
     cursor: ThreadCursor,
     uptoSeq: number,
+    wait = true,
   ): Promise<number> {
     const outbox = connection.outbox;
     let sent = 0;
-    while (cursor.nextSeq <= uptoSeq && !cursor.cancelled) {
+    pages: while (cursor.nextSeq <= uptoSeq && !cursor.cancelled) {
       const page = await this.log.readAfter(threadId, cursor.nextSeq - 1, REPLAY_PAGE);
       if (page.length === 0 || cursor.cancelled) break;
       for (const envelope of page) {
         if (envelope.seq < cursor.nextSeq) continue;
         if (outbox.queued >= replayLevel(connection)) {
-          await outbox.whenQueuedBelow(replayLevel(connection));
+          if (!wait) break pages;
+          await outbox.whenQueuedBelow(replayLevel(connection), cursor.signal);
           if (cursor.cancelled) break;
         }
         outbox.enqueue(envelope);
@@ -312,7 +321,7 @@ export class ThreadSubscriptions {
       this.byThread.set(threadId, cursors);
     }
     const previous = cursors.get(connectionId);
-    if (previous) previous.cancelled = true;
+    previous?.cancel();
     cursors.set(connectionId, cursor);
     let threads = this.byConnection.get(connectionId);
     if (!threads) {
@@ -324,7 +333,7 @@ export class ThreadSubscriptions {
 
   /** Removes `cursor`, unless it was replaced meanwhile. */
   private detach(connectionId: string, threadId: string, cursor: ThreadCursor): void {
-    cursor.cancelled = true;
+    cursor.cancel();
     if (this.byThread.get(threadId)?.get(connectionId) === cursor) {
       this.unsubscribe(connectionId, threadId);
     }
