@@ -88,6 +88,12 @@ describe('plainJsonSize', () => {
     expect(size({ nested: impostor })).toBe(NOT_PLAIN);
   });
 
+  it("refuses an array given Object's prototype, whose holes a for...in never visits", () => {
+    const holes = Object.setPrototypeOf(new Array(1_000_000), Object.prototype) as object;
+    expect(size(holes)).toBe(NOT_PLAIN);
+    expect(size({ nested: holes })).toBe(NOT_PLAIN);
+  });
+
   it('accepts a "toJSON" key that is not a function, as JSON.stringify ignores it too', () => {
     const payload = { toJSON: 'just a key' };
     expect(size(payload)).toBeGreaterThanOrEqual(JSON.stringify(payload).length);

@@ -34,6 +34,7 @@ export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
   if (typeof value === 'object' && value !== null) {
     return (value as { constructor?: unknown }).constructor === Object &&
       maxDepth > 0 &&
+      !Array.isArray(value) &&
       !callsToJSON(value)
       ? payloadRecordSize(value as Record<string, unknown>, maxDepth, maxStringChars, budgetBytes)
       : containerSize(value, maxDepth, maxStringChars, budgetBytes);
@@ -77,7 +78,8 @@ function containerSize(
       ? arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes)
       : NOT_PLAIN;
   }
-  if (constructor !== Object || callsToJSON(value)) return NOT_PLAIN;
+  // An array whose prototype is Object's: a `for...in` skips its holes, which JSON writes as null.
+  if (constructor !== Object || Array.isArray(value) || callsToJSON(value)) return NOT_PLAIN;
   return recordSize(value as Record<string, unknown>, depthLeft, maxStringChars, budgetBytes);
 }
 
