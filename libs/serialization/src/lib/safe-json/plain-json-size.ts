@@ -35,7 +35,7 @@ export function plainJsonSize(value: unknown, limits: PlainJsonLimits): number {
     return (value as { constructor?: unknown }).constructor === Object &&
       maxDepth > 0 &&
       !Array.isArray(value) &&
-      !callsToJSON(value)
+      !hasToJSON(value)
       ? payloadRecordSize(value as Record<string, unknown>, maxDepth, maxStringChars, budgetBytes)
       : containerSize(value, maxDepth, maxStringChars, budgetBytes);
   }
@@ -74,23 +74,23 @@ function containerSize(
   if (constructor === Array) {
     // A literal can hold Array as its own `constructor`, and would be sized as an array of its
     // `length`, its other keys unseen: `Array.isArray` tells, and it runs for arrays alone.
-    return Array.isArray(value) && !callsToJSON(value)
+    return Array.isArray(value) && !hasToJSON(value)
       ? arraySize(value as unknown[], depthLeft, maxStringChars, budgetBytes)
       : NOT_PLAIN;
   }
   // An array whose prototype is Object's: a `for...in` skips its holes, which JSON writes as null.
-  if (constructor !== Object || Array.isArray(value) || callsToJSON(value)) return NOT_PLAIN;
+  if (constructor !== Object || Array.isArray(value) || hasToJSON(value)) return NOT_PLAIN;
   return recordSize(value as Record<string, unknown>, depthLeft, maxStringChars, budgetBytes);
 }
 
 /**
- * Whether JSON.stringify would call a `toJSON` of `value` that its walk does not see: an own
- * one that is not enumerable, one of an array, one a prototype between the value and
- * Object.prototype holds. Whatever it returns would be sent unchecked, past every limit, and
- * one that throws would throw where the payload is sent. (An enumerable one is a function
- * value, which the walk refuses anyway.) One property load per container.
+ * Whether `value` has a `toJSON` that JSON.stringify would call (and so `plainShapeOf` too). The
+ * walk asks every container: one that is not enumerable, an array's own, or one a prototype
+ * between the value and Object.prototype holds is never listed by a `for...in`, and whatever it
+ * returned would be sent unchecked, past every limit; one that throws would throw where the
+ * payload is sent. One property load per container.
  */
-function callsToJSON(value: object): boolean {
+export function hasToJSON(value: object): value is { toJSON(key: string): unknown } {
   return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 

@@ -1,6 +1,6 @@
 import type { JsonValue } from '@agent-gateway/events';
 import { isAnyArrayBuffer, isBoxedPrimitive, isDate, isError, isMap, isSet } from './builtin-kinds';
-import { plainJsonSize } from './plain-json-size';
+import { hasToJSON, plainJsonSize } from './plain-json-size';
 import { truncatedPayload } from './safe-json-markers';
 
 /** Returned by `safePrimitive` for undefined, functions and symbols: JSON has no word for them. */
@@ -113,9 +113,4 @@ function base64Within(bytes: Buffer, maxStringChars: number): JsonValue {
   return chars > maxStringChars
     ? { ...truncatedPayload('too_large', chars) }
     : bytes.toString('base64');
-}
-
-/** Whether `plainShapeOf` would hand back what `value.toJSON` returns. */
-export function hasToJSON(value: object): value is { toJSON(key: string): unknown } {
-  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }

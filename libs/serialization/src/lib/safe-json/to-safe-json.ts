@@ -1,9 +1,9 @@
 import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { isAnyArrayBuffer, isMap, isSet } from './builtin-kinds';
-import { plainJsonSize } from './plain-json-size';
+import { hasToJSON, plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
-import { hasToJSON, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
+import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {

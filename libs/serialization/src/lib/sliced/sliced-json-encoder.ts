@@ -2,16 +2,9 @@ import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gate
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
-import { NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
+import { hasToJSON, NOT_PLAIN, OVER_BUDGET, plainJsonSize } from '../safe-json/plain-json-size';
 import { isMap, isSet } from '../safe-json/builtin-kinds';
-import {
-  hasToJSON,
-  mapKeyName,
-  OMIT,
-  ORDINARY,
-  plainShapeOf,
-  safePrimitive,
-} from '../safe-json/plain-shape';
+import { mapKeyName, OMIT, ORDINARY, plainShapeOf, safePrimitive } from '../safe-json/plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
