@@ -80,4 +80,33 @@ describe('the @agent-gateway/client SDK against the real gateway', () => {
     const refused = client('');
     await expect(refused.connected()).rejects.toThrow('unauthorized');
   });
+
+  it('stays unsubscribed from a thread unsubscribed while its subscribe was on the way, across a reconnect', async () => {
+    const writer = client('dave');
+    await writer.connected();
+    const writerEvents: DecodedEventEnvelope[] = [];
+    writer.onEvent((e) => writerEvents.push(e));
+    const { threadId } = await writer.send({ text: 'what is 1+1' });
+    await until(() => writerEvents.some((e) => e.type === 'agent_completed'));
+
+    const reader = client('dave');
+    await reader.connected();
+    const readerEvents: DecodedEventEnvelope[] = [];
+    reader.onEvent((e) => readerEvents.push(e));
+    const subscribing = reader.subscribe(threadId);
+    await reader.unsubscribe(threadId);
+    await subscribing;
+    expect(reader.lastSeq(threadId)).toBeUndefined();
+
+    reader.socket.io.engine.close();
+    await until(() => reader.socket.connected);
+    const completedBefore = writerEvents.filter((e) => e.type === 'agent_completed').length;
+    await writer.send({ threadId, text: 'what is 2+2' });
+    await until(
+      () => writerEvents.filter((e) => e.type === 'agent_completed').length > completedBefore,
+    );
+    // Its resume, had it followed the thread again, would have come before the run's events did.
+    expect(readerEvents).toEqual([]);
+    expect(reader.lastSeq(threadId)).toBeUndefined();
+  });
 });

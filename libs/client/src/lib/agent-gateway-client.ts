@@ -235,12 +235,13 @@ export class AgentGatewayClient {
     const holding = this.holding.get(threadId) ?? { requests: 0, held: [] };
     holding.requests += 1;
     this.holding.set(threadId, holding);
+    const askedAt = this.tracker.mark();
     try {
       const result = await this.request(
         'thread:subscribe',
         afterSeq === undefined ? { threadId } : { threadId, afterSeq },
       );
-      this.tracker.subscribed(threadId, afterSeq, result.lastSeq);
+      this.tracker.subscribed(threadId, afterSeq, result.lastSeq, askedAt);
       return result;
     } finally {
       holding.requests -= 1;

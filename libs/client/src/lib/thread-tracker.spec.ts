@@ -76,4 +76,21 @@ describe('ThreadTracker', () => {
     tracker.subscribed('a', 2, 5);
     expect(tracker.accept(event('a', 3))).toBe(true);
   });
+
+  it('ignores the reply of a subscribe sent before an unfollow of the thread, not of one sent after', () => {
+    const tracker = new ThreadTracker();
+    const before = tracker.mark();
+    tracker.unfollow('a');
+    tracker.subscribed('a', undefined, 8, before);
+    expect(tracker.follows('a')).toBe(false);
+    expect(tracker.accept(event('a', 9))).toBe(false);
+    const after = tracker.mark();
+    tracker.subscribed('a', undefined, 8, after);
+    expect(tracker.followed()).toEqual([['a', 8]]);
+    // An unfollow of another thread does not make this thread's reply stale.
+    const other = tracker.mark();
+    tracker.unfollow('b');
+    tracker.subscribed('c', undefined, 2, other);
+    expect(tracker.follows('c')).toBe(true);
+  });
 });

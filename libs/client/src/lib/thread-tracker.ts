@@ -18,7 +18,9 @@ interface Position {
  */
 export class ThreadTracker {
   private readonly positions = new Map<string, Position>();
-  private readonly dropped = new Set<string>();
+  /** Unfollowed threads, each with the serial of its last unfollow. */
+  private readonly dropped = new Map<string, number>();
+  private unfollows = 0;
 
   follows(threadId: string): boolean {
     return this.positions.has(threadId);
@@ -36,7 +38,15 @@ export class ThreadTracker {
    * in-process gateway restarted and numbers the thread from 1 again): start over from `lastSeq`,
    * or every new event would be taken for a repeat.
    */
-  subscribed(threadId: string, afterSeq: number | undefined, lastSeq: number): void {
+  subscribed(
+    threadId: string,
+    afterSeq: number | undefined,
+    lastSeq: number,
+    askedAt: number = this.unfollows,
+  ): void {
+    // Unsubscribed while the subscribe was on its way: the gateway takes the two in order, so the
+    // thread ends unsubscribed there, and must here too (not followed again, nor resumed).
+    if ((this.dropped.get(threadId) ?? 0) > askedAt) return;
     this.dropped.delete(threadId);
     const current = this.positions.get(threadId);
     if (afterSeq !== undefined && lastSeq < afterSeq) {
@@ -51,7 +61,16 @@ export class ThreadTracker {
 
   unfollow(threadId: string): void {
     this.positions.delete(threadId);
-    this.dropped.add(threadId);
+    this.unfollows += 1;
+    this.dropped.set(threadId, this.unfollows);
+  }
+
+  /**
+   * A mark to take when a `thread:subscribe` is sent and hand to `subscribed` with its reply: an
+   * unfollow of the thread in between makes the reply stale.
+   */
+  mark(): number {
+    return this.unfollows;
   }
 
   /** Every followed thread and the seq a resume asks after. */
