@@ -87,7 +87,9 @@ const KEY_JSON_LIMITS = { budgetBytes: 1024, maxDepth: 8, maxStringChars: 1024 }
  * alike). An object is named by what tells it apart: a plain record or array by its JSON text, up
  * to 1 KiB (`String` names every record "[object Object]", and the Map's entries would overwrite
  * one another), a Date by its ISO text as a Date value gets, a function by its name (never its
- * source); anything else by `String`, which gives a class's own `toString`.
+ * source), a larger array or any binary value by its kind and length (`[Array(100000)]`): `String`
+ * would join every element, as long as the value and as slow, in one go on the calling thread.
+ * Anything else by `String`, which gives a class's own `toString`.
  */
 export function mapKeyName(key: unknown): string | undefined {
   if (typeof key === 'string') return key;
@@ -96,6 +98,10 @@ export function mapKeyName(key: unknown): string | undefined {
     if (typeof key !== 'object' || key === null) return String(key);
     if (isDate(key)) return Number.isNaN(key.getTime()) ? 'null' : key.toISOString();
     if (plainJsonSize(key, KEY_JSON_LIMITS) >= 0) return JSON.stringify(key);
+    if (Array.isArray(key)) return `[Array(${key.length})]`;
+    if (ArrayBuffer.isView(key) || isAnyArrayBuffer(key)) {
+      return `[${Object.prototype.toString.call(key).slice(8, -1)}(${key.byteLength})]`;
+    }
     return String(key);
   } catch {
     return undefined;

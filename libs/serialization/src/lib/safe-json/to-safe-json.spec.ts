@@ -65,6 +65,27 @@ describe('toSafeJson', () => {
     });
   });
 
+  it("names a Map's array and binary keys too large to name by their JSON by kind and length, not every element", () => {
+    const map = new Map<unknown, unknown>([
+      [new Array<number>(1_000_000).fill(7), 'many'],
+      [[new Date(0)], 'not plain'],
+      [new Uint8Array(3), 'bytes'],
+      [Buffer.alloc(4), 'buffer'],
+      [new ArrayBuffer(8), 'arrayBuffer'],
+      [new DataView(new ArrayBuffer(2)), 'view'],
+    ]);
+    expect(toSafeJson({ map })).toEqual({
+      map: {
+        '[Array(1000000)]': 'many',
+        '[Array(1)]': 'not plain',
+        '[Uint8Array(3)]': 'bytes',
+        '[Uint8Array(4)]': 'buffer',
+        '[ArrayBuffer(8)]': 'arrayBuffer',
+        '[DataView(2)]': 'view',
+      },
+    });
+  });
+
   it('leaves out only the Map entry whose key names nothing, not the whole Map', () => {
     const nameless = Object.create(null) as object;
     const throwing = {
