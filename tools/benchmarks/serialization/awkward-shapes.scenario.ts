@@ -18,8 +18,9 @@ export interface AwkwardShapeRow {
 
 /**
  * Main-thread state of the shapes that defeated budgeted walks: each holds one thing whose cost
- * no byte budget bounds. A 20 MB Buffer (its base64 is one call), and lookup objects of 100 000
- * named keys (listing a record's keys is one call), with and without a value to convert. Each is
+ * no byte budget bounds. A 20 MB Buffer (its base64 is one call), lookup objects of 100 000
+ * named keys (listing a record's keys is one call), with and without a value to convert, and
+ * one long string (escaping it is one call, and so is counting its bytes). Each is
  * serialized alone, no socket: the event-loop delay is the serializer's own, beside
  * `JSON.stringify` of the same state.
  */
@@ -33,6 +34,11 @@ export async function runAwkwardShapes(): Promise<AwkwardShapeRow[]> {
       lookup: lookup((index) => new Date(index)),
     }),
     '100k-entry lookup, plain': () => ({ note: 'index', lookup: lookup((index) => index) }),
+    // JSON.stringify's cost for one string depends on what it holds: six bytes per character here.
+    '1 Mi lone surrogates': () => ({ note: 'garbled', text: '\ud800'.repeat(1024 * 1024) }),
+    '1 Mi control characters': () => ({ note: 'binary log', text: '\u0001'.repeat(1024 * 1024) }),
+    // Over maxStringChars: the lib sends the marker, whose originalBytes must be counted.
+    '64 Mi-character string': () => ({ note: 'dump', text: 'é'.repeat(64 * 1024 * 1024) }),
   };
   const rows: AwkwardShapeRow[] = [];
   try {

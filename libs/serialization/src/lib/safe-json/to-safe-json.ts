@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serializa
 import { isAnyArrayBuffer, isMap, isSet } from './builtin-kinds';
 import { hasToJSON, plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
-import { OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
+import { COUNTED_CHARS_AT_ONCE, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
 import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
 
 export interface SafeJsonOptions {
@@ -170,6 +170,15 @@ class SafeJsonConverter {
   private convert(value: unknown, depth: number, honourToJSON = true): JsonValue | typeof OMIT {
     if (typeof value === 'object' && value !== null) {
       return this.object(value, depth, honourToJSON);
+    }
+    // Counting its bytes for the marker would take too long in one go (`COUNTED_CHARS_AT_ONCE`).
+    if (
+      typeof value === 'string' &&
+      value.length > COUNTED_CHARS_AT_ONCE &&
+      value.length > this.maxStringChars &&
+      this.budgetBytes !== Infinity
+    ) {
+      throw OVER_BUDGET;
     }
     const json = safePrimitive(value, this.maxStringChars);
     this.count(estimateBytes(json));

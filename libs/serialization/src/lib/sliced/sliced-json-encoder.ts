@@ -9,6 +9,7 @@ import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from '../safe-json/sa
 import { toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-json';
 import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
+import { ESCAPED_CHARS_PER_STEP, LongStringSteps } from './long-string-steps';
 import { SlabTextWriter } from './slab-text-writer';
 
 export interface SlicedEncodeOptions {
@@ -93,6 +94,10 @@ class SlicedJsonEncoder {
    * with it, as in JSON.stringify and the other paths.
    */
   private entryKey: { readonly text: string; readonly frame: Frame } | undefined;
+  /** A long string being written (or counted) a stretch per step, before the walk goes on. */
+  private longString: LongStringSteps | undefined;
+  /** The UTF-8 length of an over-long string that is the whole payload: the answer is the marker. */
+  private rootOriginalBytes: number | undefined;
 
   constructor(private readonly options: SlicedEncodeOptions) {
     this.text = new SlabTextWriter(options.slabs);
@@ -113,9 +118,15 @@ class SlicedJsonEncoder {
     else this.visit(value);
     let sliceStarted = performance.now();
     let steps = 0;
-    while (this.stack.length > 0) {
-      this.step();
-      if (++steps % STEPS_PER_CLOCK_READ !== 0) continue;
+    while (this.stack.length > 0 || this.longString !== undefined) {
+      const longString = this.longString;
+      if (longString === undefined) {
+        this.step();
+        if (++steps % STEPS_PER_CLOCK_READ !== 0) continue;
+      } else {
+        // A stretch of a long string costs as much as many steps: the clock is read after each.
+        this.stepLongString(longString);
+      }
       // Text is encoded as it accumulates, inside the measured slice: encoding a whole slice's
       // text after the clock says stop would stretch the slice past sliceMs.
       if (this.pendingChars >= FLUSH_CHARS) this.flush();
@@ -127,6 +138,9 @@ class SlicedJsonEncoder {
       sliceStarted = performance.now();
     }
     this.flush();
+    if (this.rootOriginalBytes !== undefined) {
+      return { kind: 'truncated', reason: 'too_large', originalBytes: this.rootOriginalBytes };
+    }
     return this.assemble();
   }
 
@@ -307,9 +321,30 @@ class SlicedJsonEncoder {
 
   /** A primitive, or what stands for an object (a `toJSON` result, a Date's text, ...). */
   private writePrimitive(value: unknown): void {
+    if (typeof value === 'string' && value.length > ESCAPED_CHARS_PER_STEP) {
+      return this.startLongString(value);
+    }
     const json = safePrimitive(value, this.options.convert.maxStringChars);
     if (json === OMIT) return this.omitValue();
     this.writeValue(JSON.stringify(json));
+  }
+
+  /** The key now (the string is never omitted), then the string's text from the steps that follow. */
+  private startLongString(value: string): void {
+    const steps = new LongStringSteps(value, this.options.convert.maxStringChars);
+    if (steps.overLong) this.writeEntryKey();
+    else this.writeValue('"');
+    this.longString = steps;
+  }
+
+  private stepLongString(steps: LongStringSteps): void {
+    const text = steps.step();
+    if (text.length > 0) this.write(text);
+    if (!steps.done) return;
+    this.longString = undefined;
+    if (!steps.overLong) return this.write('"');
+    if (this.stack.length === 0) this.rootOriginalBytes = steps.originalBytes;
+    else this.write(JSON.stringify(truncatedPayload('too_large', steps.originalBytes)));
   }
 
   /** Writes a value's text, after its key when it is a record's entry. */
