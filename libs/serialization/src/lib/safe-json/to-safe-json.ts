@@ -1,10 +1,20 @@
-import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
+import {
+  isDeferredValue,
+  type DeferredValue,
+  type JsonValue,
+  type TruncatedPayload,
+} from '@agent-gateway/events';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serialization-options';
 import { isAnyArrayBuffer, isMap, isSet } from './builtin-kinds';
 import { hasToJSON, plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
 import { COUNTED_CHARS_AT_ONCE, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
-import { CIRCULAR_MARKER, DEPTH_MARKER, truncatedPayload } from './safe-json-markers';
+import {
+  CIRCULAR_MARKER,
+  DEPTH_MARKER,
+  isTruncationMarker,
+  truncatedPayload,
+} from './safe-json-markers';
 
 export interface SafeJsonOptions {
   /** Containers nested deeper than this become `DEPTH_MARKER`. Default 64. */
@@ -192,7 +202,7 @@ class SafeJsonConverter {
 
   private object(value: object, depth: number, honourToJSON: boolean): JsonValue | typeof OMIT {
     if (this.ancestors.includes(value)) return this.marker(CIRCULAR_MARKER);
-    if (depth >= this.maxDepth) return this.marker(DEPTH_MARKER);
+    if (depth >= this.maxDepth) return this.atDepthLimit(value);
     this.ancestors.push(value);
     try {
       return this.container(value, depth, honourToJSON);
@@ -203,6 +213,26 @@ class SafeJsonConverter {
     } finally {
       this.ancestors.pop();
     }
+  }
+
+  /**
+   * A container past the limit is the depth marker; a truncation marker stays itself. A value
+   * converted once is converted again by a worker (a deferred value's skeleton, a sliced piece):
+   * the marker an unreadable property or an over-long string left at the limit itself, as an
+   * object one level deeper than its container, would turn into "[MaxDepth]" there alone.
+   */
+  private atDepthLimit(value: object): JsonValue {
+    let marker: TruncatedPayload | undefined;
+    try {
+      marker = isTruncationMarker(value) ? value : undefined;
+    } catch {
+      // A Proxy whose traps throw is no marker, and spoils nothing around it.
+    }
+    if (marker === undefined) return this.marker(DEPTH_MARKER);
+    const { reason, originalBytes } = marker;
+    const copy = truncatedPayload(reason, originalBytes);
+    this.count(JSON.stringify(copy).length);
+    return { ...copy };
   }
 
   private container(value: object, depth: number, honourToJSON: boolean): JsonValue | typeof OMIT {

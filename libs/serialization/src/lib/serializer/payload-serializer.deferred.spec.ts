@@ -121,4 +121,32 @@ describe('PayloadSerializer and deferred values', () => {
       expect(decode(result)).toEqual({ truncated: true, reason: 'too_large' });
     });
   });
+
+  it("keeps a marker at the depth limit in the worker's result, as the inline path does", async () => {
+    // The deepest record the limit lets through (depth 63 of 64), with a getter that throws.
+    function deepWithThrowingGetter(): Record<string, unknown> {
+      const deepest: Record<string, unknown> = { ok: 1 };
+      Object.defineProperty(deepest, 'bad', {
+        enumerable: true,
+        get(): never {
+          throw new Error('unreadable');
+        },
+      });
+      let value = deepest;
+      for (let level = 0; level < 62; level++) value = { n: value };
+      return value;
+    }
+
+    const inline = await compiled.serializer.serialize({ deep: deepWithThrowingGetter() });
+    const worker = await compiled.serializer.serialize({
+      deep: deepWithThrowingGetter(),
+      real: deferredValue('thread-id', {}),
+    });
+
+    if (inline.encoding !== 'inline') throw new Error(`expected inline, got ${inline.encoding}`);
+    expect(JSON.stringify(inline.value)).toContain(
+      '"bad":{"truncated":true,"reason":"unserializable"}',
+    );
+    expect(decode(worker)).toEqual({ ...(inline.value as object), real: expect.any(Object) });
+  });
 });

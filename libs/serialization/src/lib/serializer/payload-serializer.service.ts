@@ -4,12 +4,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import {
-  isTruncatedPayload,
-  TRUNCATION_REASONS,
-  type JsonValue,
-  type TruncatedPayload,
-} from '@agent-gateway/events';
+import type { JsonValue } from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import {
   SERIALIZATION_OPTIONS,
@@ -25,7 +20,7 @@ import {
   plainJsonSize,
   type PlainJsonLimits,
 } from '../safe-json/plain-json-size';
-import { truncatedPayload } from '../safe-json/safe-json-markers';
+import { isTruncationMarker, truncatedPayload } from '../safe-json/safe-json-markers';
 import { toSafeJsonWithin, type BudgetedJson, type OverBudget } from '../safe-json/to-safe-json';
 import { ScratchSlabs } from '../sliced/scratch-slabs';
 import { encodeInSlices, type SlicedEncodeOptions } from '../sliced/sliced-json-encoder';
@@ -175,8 +170,10 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
       const attempt = toSafeJsonWithin(payload, this.inlineBudgetBytes, this.convert);
       if (attempt.overBudget || attempt.deferred.length > 0) return attempt;
       // Replaced whole (a root toJSON that throws, a revoked Proxy, a string or bytes over the
-      // limit): a truncation like any other, reported and counted as one.
-      if (isWholeMarker(attempt.value)) {
+      // limit): a truncation like any other, reported and counted as one. Only a converted
+      // payload is asked (plain data is sent as it is, whatever its keys); one that converts to
+      // exactly the marker (a Map holding those entries) is reported so too: same text either way.
+      if (isTruncationMarker(attempt.value)) {
         this.metrics.countTruncated('inline', attempt.value.reason);
         return { encoding: 'truncated', value: attempt.value };
       }
@@ -271,21 +268,6 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
     this.metrics.observeDuration(path, (performance.now() - started) / 1000);
     return { encoding: 'truncated', value: truncatedPayload(reason, originalBytes) };
   }
-}
-
-const MARKER_KEYS: ReadonlySet<string> = new Set(['truncated', 'reason', 'originalBytes']);
-
-/**
- * The converter's marker and nothing else. Only a converted payload is asked (plain data is sent
- * as it is, whatever its keys); one that converts to exactly the marker's text (a Map holding
- * those entries) is reported as truncated too, and its wire text is the same either way.
- */
-function isWholeMarker(value: JsonValue): value is JsonValue & TruncatedPayload {
-  return (
-    isTruncatedPayload(value) &&
-    TRUNCATION_REASONS.includes(value.reason) &&
-    Object.keys(value).every((key) => MARKER_KEYS.has(key))
-  );
 }
 
 function isSerialized(
