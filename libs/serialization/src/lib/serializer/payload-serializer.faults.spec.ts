@@ -297,6 +297,40 @@ describe('PayloadSerializer limits and faults', () => {
     });
   });
 
+  describe('many deferred values in one large payload', () => {
+    it('builds each in its turn, never filling the queue that other payloads share', async () => {
+      const compiled = await compileSerializer({
+        ...testRecipes,
+        poolSize: 1,
+        maxQueue: 4,
+        inlineThresholdBytes: 1024,
+        timeoutMs: 10_000,
+      });
+      // Over the threshold, and so is its array: walked on the main thread, one piece per item.
+      const payload = {
+        items: Array.from({ length: 40 }, (_, index) => ({
+          index,
+          state: deferredValue('thread-id', {}),
+          note: 'x'.repeat(100),
+        })),
+      };
+
+      const large = compiled.serializer.serialize(payload);
+      await new Promise((resolve) => setImmediate(resolve));
+      const other = await compiled.serializer.serialize({ state: deferredValue('thread-id', {}) });
+      const result = await large;
+
+      expect(other.encoding).toBe('json-bytes');
+      if (result.encoding !== 'json-bytes') throw new Error(`got ${result.encoding}`);
+      const decoded = JSON.parse(result.bytes.toString()) as {
+        items: Array<{ index: number; state: { threadId?: number } }>;
+      };
+      expect(decoded.items.map((item) => item.index)).toEqual(payload.items.map((_, i) => i));
+      for (const item of decoded.items) expect(item.state.threadId).toEqual(expect.any(Number));
+      await compiled.moduleRef.close();
+    });
+  });
+
   describe('shutdown', () => {
     it('resolves every task in flight as truncated and closes the pool', async () => {
       const compiled = await compileSerializer({

@@ -109,6 +109,7 @@ export class PayloadSerializer implements OnModuleDestroy, OnApplicationShutdown
         pieceBytes: this.options.inlineThresholdBytes,
         signal,
         offload: (value, deferred, depth) => this.pool.run(value, deferred, signal, depth),
+        maxPiecesInFlight: this.options.poolSize,
         slabs: this.slabs,
         allocateResult: (byteLength) => this.pool.resultBuffer(byteLength),
         recordKeys: over.recordKeys,

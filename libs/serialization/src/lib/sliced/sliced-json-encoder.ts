@@ -10,6 +10,7 @@ import { toSafeJsonWithin, type SafeJsonOptions } from '../safe-json/to-safe-jso
 import { RecordKeys } from '../safe-json/record-keys';
 import type { ScratchSlabs } from './scratch-slabs';
 import { ESCAPED_CHARS_PER_STEP, LongStringSteps } from './long-string-steps';
+import { PieceTurns } from './piece-turns';
 import { SlabTextWriter } from './slab-text-writer';
 
 export interface SlicedEncodeOptions {
@@ -31,6 +32,8 @@ export interface SlicedEncodeOptions {
     deferred: readonly JsonValue[],
     depth: number,
   ) => Promise<PoolOutcome>;
+  /** How many offloaded pieces of this payload the pool holds at once (its size: `PieceTurns`). */
+  maxPiecesInFlight: number;
   /** Where the text is encoded before the result is copied out. */
   slabs: ScratchSlabs;
   /** The result's buffer, of exactly `byteLength` bytes. */
@@ -98,10 +101,12 @@ class SlicedJsonEncoder {
   private longString: LongStringSteps | undefined;
   /** The UTF-8 length of an over-long string that is the whole payload: the answer is the marker. */
   private rootOriginalBytes: number | undefined;
+  private readonly pieceTurns: PieceTurns<PoolOutcome>;
 
   constructor(private readonly options: SlicedEncodeOptions) {
     this.text = new SlabTextWriter(options.slabs);
     this.recordKeys = options.recordKeys ?? new RecordKeys(options.pieceBytes);
+    this.pieceTurns = new PieceTurns(options.maxPiecesInFlight);
   }
 
   async encode(value: unknown): Promise<PoolOutcome> {
@@ -120,13 +125,10 @@ class SlicedJsonEncoder {
     let steps = 0;
     while (this.stack.length > 0 || this.longString !== undefined) {
       const longString = this.longString;
-      if (longString === undefined) {
-        this.step();
-        if (++steps % STEPS_PER_CLOCK_READ !== 0) continue;
-      } else {
-        // A stretch of a long string costs as much as many steps: the clock is read after each.
-        this.stepLongString(longString);
-      }
+      if (longString === undefined) this.step();
+      else this.stepLongString(longString);
+      // A stretch of a long string costs as much as many steps: the clock is read after each.
+      if (longString === undefined && ++steps % STEPS_PER_CLOCK_READ !== 0) continue;
       // Text is encoded as it accumulates, inside the measured slice: encoding a whole slice's
       // text after the clock says stop would stretch the slice past sliceMs.
       if (this.pendingChars >= FLUSH_CHARS) this.flush();
@@ -394,7 +396,8 @@ class SlicedJsonEncoder {
   private offload(value: JsonValue, deferred: readonly JsonValue[]): void {
     this.writeEntryKey();
     this.flush();
-    this.parts.push(this.options.offload(value, deferred, this.stack.length));
+    const depth = this.stack.length;
+    this.parts.push(this.pieceTurns.run(() => this.options.offload(value, deferred, depth)));
   }
 
   private flush(): void {
