@@ -1,4 +1,9 @@
-import { isDeferredValue, type DeferredValue, type JsonValue } from '@agent-gateway/events';
+import {
+  isDeferredValue,
+  type DeferredValue,
+  type JsonValue,
+  type TruncatedPayload,
+} from '@agent-gateway/events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { abortedOutcome, type PoolOutcome } from '../pool/pool-outcome';
@@ -99,8 +104,8 @@ class SlicedJsonEncoder {
   private entryKey: { readonly text: string; readonly frame: Frame } | undefined;
   /** A long string being written (or counted) a stretch per step, before the walk goes on. */
   private longString: LongStringSteps | undefined;
-  /** The UTF-8 length of an over-long string that is the whole payload: the answer is the marker. */
-  private rootOriginalBytes: number | undefined;
+  /** The marker that replaced the whole payload (an over-long string, refused args): the answer. */
+  private rootMarker: TruncatedPayload | undefined;
   private readonly pieceTurns: PieceTurns<PoolOutcome>;
 
   constructor(private readonly options: SlicedEncodeOptions) {
@@ -140,8 +145,11 @@ class SlicedJsonEncoder {
       sliceStarted = performance.now();
     }
     this.flush();
-    if (this.rootOriginalBytes !== undefined) {
-      return { kind: 'truncated', reason: 'too_large', originalBytes: this.rootOriginalBytes };
+    if (this.rootMarker !== undefined) {
+      const { reason, originalBytes } = this.rootMarker;
+      return originalBytes === undefined
+        ? { kind: 'truncated', reason }
+        : { kind: 'truncated', reason, originalBytes };
     }
     return this.assemble();
   }
@@ -257,7 +265,7 @@ class SlicedJsonEncoder {
       const keys = record === undefined ? [] : this.recordKeys.of(record);
       frame = { sources, items, record, keys, collection: undefined, index: 0, wrote: false };
     } catch {
-      return this.writeValue(JSON.stringify(truncatedPayload('unserializable')));
+      return this.writeMarker(truncatedPayload('unserializable'));
     }
     this.writeValue(frame.items === undefined ? '{' : '[');
     this.stack.push(frame);
@@ -273,7 +281,7 @@ class SlicedJsonEncoder {
   private openDeferred(value: DeferredValue): void {
     const position = { ancestors: this.ancestors, depth: this.stack.length };
     const piece = toSafeJsonWithin(value, this.options.pieceBytes, this.options.convert, position);
-    if (piece.overBudget) return this.writeValue(JSON.stringify(truncatedPayload('too_large')));
+    if (piece.overBudget) return this.writeMarker(truncatedPayload('too_large'));
     this.offload(piece.value, piece.deferred);
   }
 
@@ -345,8 +353,17 @@ class SlicedJsonEncoder {
     if (!steps.done) return;
     this.longString = undefined;
     if (!steps.overLong) return this.write('"');
-    if (this.stack.length === 0) this.rootOriginalBytes = steps.originalBytes;
-    else this.write(JSON.stringify(truncatedPayload('too_large', steps.originalBytes)));
+    // Its key, if any, is written already.
+    this.writeMarker(truncatedPayload('too_large', steps.originalBytes));
+  }
+
+  /**
+   * A marker in a value's place; in the whole payload's place (nothing open yet), the answer
+   * instead, so that it is a truncated result as on the other paths, reported and counted.
+   */
+  private writeMarker(marker: TruncatedPayload): void {
+    if (this.stack.length === 0) this.rootMarker = marker;
+    else this.writeValue(JSON.stringify(marker));
   }
 
   /** Writes a value's text, after its key when it is a record's entry. */
@@ -419,8 +436,9 @@ class SlicedJsonEncoder {
       }
       const outcome = await part;
       if (signal.aborted) return abortedOutcome(signal);
-      // A worker's result is the caller's to keep: a payload that is all one piece needs no copy.
-      if (this.parts.length === 1 && outcome.kind === 'bytes') return outcome;
+      // A payload that is all one piece: a worker's result is the caller's to keep, no copy;
+      // a truncated one is the whole payload's answer, as on the worker path.
+      if (this.parts.length === 1) return outcome;
       if (outcome.kind === 'truncated' && outcome.reason === 'too_large') {
         return this.tooLargeFrom(index, outcome.originalBytes, buffers);
       }
