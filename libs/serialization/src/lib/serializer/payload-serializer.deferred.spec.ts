@@ -96,6 +96,31 @@ describe('PayloadSerializer and deferred values', () => {
     });
   });
 
+  it('builds a deferred value a toJSON returns on every path, a record opened key by key too', async () => {
+    function answeringDeferred(keys: number): Record<string, unknown> {
+      const record: Record<string, unknown> = {};
+      for (let index = 0; index < keys; index++) record[`k${index}`] = index;
+      Object.defineProperty(record, 'toJSON', {
+        value: () => deferredValue('thread-id', {}),
+        enumerable: false,
+      });
+      return record;
+    }
+
+    const inline = await compiled.serializer.serialize({ state: answeringDeferred(2) });
+    // Too many keys for any piece: the sliced encoder opens it before anything else.
+    const sliced = await compiled.serializer.serialize({
+      state: answeringDeferred(5000),
+      padding: 'x'.repeat(2 * INLINE_THRESHOLD),
+    });
+
+    expect(decode(inline)).toEqual({ state: { threadId: expect.any(Number) as number } });
+    expect(decode(sliced)).toEqual({
+      state: { threadId: expect.any(Number) as number },
+      padding: 'x'.repeat(2 * INLINE_THRESHOLD),
+    });
+  });
+
   describe('args on the sliced path', () => {
     it("refuses args no piece can hold: the marker in the value's place, copied no further", async () => {
       const ids = Array.from({ length: 200_000 }, (_, index) => ({ index }));

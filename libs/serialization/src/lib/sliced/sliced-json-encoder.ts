@@ -252,6 +252,8 @@ class SlicedJsonEncoder {
         // A toJSON that returns its own object: that object's keys.
         if (shape === ORDINARY || shape === current) break;
         if (typeof shape !== 'object' || shape === null) return this.writePrimitive(shape);
+        // A toJSON may answer with a deferred value: built, as the other paths build it.
+        if (isDeferredValue(shape)) return this.openDeferred(shape);
         if (sources.includes(shape) || this.ancestors.includes(shape)) {
           return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
         }
