@@ -1,5 +1,4 @@
 import { AgentGatewayClient, type AgentGatewayClientOptions } from '@agent-gateway/client';
-import type { DecodedEventEnvelope } from '@agent-gateway/events';
 import { ConnectionRegistry } from '@agent-gateway/realtime';
 import { until } from '@agent-gateway/test-support';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,27 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
 import { metricValue } from './support/metrics-scrape';
-
-const oneTo = (n: number, from = 1): number[] => Array.from({ length: n }, (_, i) => from + i);
-
-/** Records what the application is handed: durable seqs per thread, and whether a run ended. */
-function recordEvents(sdk: AgentGatewayClient): {
-  seqs: (threadId: string) => number[];
-  ended: (runId: string) => boolean;
-  all: DecodedEventEnvelope[];
-} {
-  const all: DecodedEventEnvelope[] = [];
-  sdk.onEvent((e) => all.push(e));
-  return {
-    all,
-    seqs: (threadId) =>
-      all.filter((e) => e.threadId === threadId && !e.ephemeral).map((e) => e.seq),
-    ended: (runId) =>
-      all.some(
-        (e) => e.runId === runId && (e.type === 'agent_completed' || e.type === 'agent_error'),
-      ),
-  };
-}
+import { oneTo, reconnected, recordEvents } from './support/sdk-helpers';
 
 /** Connections cut off so far because their outbox overflowed. */
 async function outboxFullCutOffs(url: string): Promise<number> {
@@ -60,14 +39,6 @@ describe('the @agent-gateway/client SDK comes back and resumes where it stands',
     });
     clients.push(created);
     return created;
-  }
-
-  async function reconnected(sdk: AgentGatewayClient, drop: () => void): Promise<void> {
-    const back = new Promise<void>((resolve) =>
-      sdk.socket.once('disconnect', () => sdk.socket.once('connect', resolve)),
-    );
-    drop();
-    await back;
   }
 
   afterEach(async () => {

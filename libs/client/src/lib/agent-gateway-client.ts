@@ -52,6 +52,10 @@ export class AgentGatewayClient {
   /** When `server:shutdown` said to come back (epoch ms), until the disconnect that follows. */
   private comeBackAt: number | undefined;
   private comeBackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolvers of the waits between resume attempts, ended by `close`. */
+  private readonly pauses = new Set<() => void>();
+  /** Per followed thread whose resume on the current connection has not ended, its end. */
+  private readonly resumes = new Map<string, Promise<void>>();
 
   constructor(url: string, options: AgentGatewayClientOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -123,11 +127,16 @@ export class AgentGatewayClient {
 
   /**
    * On an existing thread this client does not follow yet, it subscribes first, so that it
-   * stands at the thread's last seq and a reconnect resumes this run from its first event.
+   * stands at the thread's last seq and a reconnect resumes this run from its first event. On a
+   * thread it follows, it waits until the thread is resumed on the current connection: a
+   * `chat:send` subscribes the connection at the thread's end, and sent before the resume (as
+   * socket.io would send one made while offline, first thing on reconnecting) the run's events
+   * would go out ahead of the replay of what was missed, which then came too late.
    */
   async send(request: ChatSendRequest): Promise<ChatSendResult> {
-    if (request.threadId !== undefined && !this.tracker.follows(request.threadId)) {
-      await this.openSubscription(request.threadId, undefined);
+    if (request.threadId !== undefined) {
+      if (this.tracker.follows(request.threadId)) await this.resumed(request.threadId);
+      else await this.openSubscription(request.threadId, undefined);
     }
     const result = await this.request('chat:send', request);
     this.tracker.followNew(result.threadId);
@@ -155,6 +164,8 @@ export class AgentGatewayClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.comeBackTimer);
+    for (const done of this.pauses) done();
+    this.pauses.clear();
     this.socket.close();
   }
 
@@ -232,9 +243,7 @@ export class AgentGatewayClient {
     threadId: string,
     afterSeq: number | undefined,
   ): Promise<ThreadSubscribeResult> {
-    const holding = this.holding.get(threadId) ?? { requests: 0, held: [] };
-    holding.requests += 1;
-    this.holding.set(threadId, holding);
+    const release = this.hold(threadId);
     const askedAt = this.tracker.mark();
     try {
       const result = await this.request(
@@ -244,23 +253,133 @@ export class AgentGatewayClient {
       this.tracker.subscribed(threadId, afterSeq, result.lastSeq, askedAt);
       return result;
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Holds the thread's events until the returned release is called (once per hold; calling it
+   * again does nothing). The last release hands them out in `seq` order: a resume's replay may
+   * arrive after live events a newer subscription of the thread already sent (a `chat:send` on
+   * it opens one), and in arrival order the replayed ones would be taken for repeats.
+   */
+  private hold(threadId: string): () => void {
+    const holding = this.holding.get(threadId) ?? { requests: 0, held: [] };
+    holding.requests += 1;
+    this.holding.set(threadId, holding);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       holding.requests -= 1;
-      if (holding.requests === 0) {
-        this.holding.delete(threadId);
-        for (const envelope of holding.held.splice(0)) this.deliver(envelope);
+      if (holding.requests > 0) return;
+      this.holding.delete(threadId);
+      // Stable: an ephemeral event keeps its place among the durable ones of its seq.
+      const held = holding.held.splice(0).sort((a, b) => a.seq - b.seq);
+      for (const envelope of held) this.deliver(envelope);
+    };
+  }
+
+  /**
+   * Resumes every followed thread, one at a time, each from where it stands. Every one of them is
+   * held from the moment the connection is up: a `chat:send` the application made while offline
+   * is sent by socket.io before this runs, and the events of its run must not be handed out
+   * before the thread's resume has replayed what came before them.
+   */
+  private async resumeAll(connection: number): Promise<void> {
+    const threads = this.tracker.followed().map(([threadId]) => threadId);
+    const ends = threads.map((threadId) => {
+      const release = this.hold(threadId);
+      let resolve!: () => void;
+      const ended = new Promise<void>((done) => (resolve = done));
+      this.resumes.set(threadId, ended);
+      return (): void => {
+        release();
+        if (this.resumes.get(threadId) === ended) this.resumes.delete(threadId);
+        resolve();
+      };
+    });
+    try {
+      for (let index = 0; index < threads.length; index++) {
+        await this.resume(threads[index], connection);
+        ends[index]();
+      }
+    } finally {
+      // A newer connection, or the end of this one, stopped the loop: the rest is handed out.
+      for (const end of ends) end();
+    }
+  }
+
+  /**
+   * Resolves once the thread is resumed on the current connection: at once when it is (or has
+   * nothing to resume), else when its resume ends, whatever its outcome. Offline, it first waits
+   * for the connection, at most `requestTimeoutMs`, as a request would.
+   */
+  private async resumed(threadId: string): Promise<void> {
+    if (!this.socket.connected && !this.closed) await this.nextConnection();
+    await this.resumes.get(threadId);
+  }
+
+  /** The next `connect` (after this client's own handler, which starts the resume). */
+  private nextConnection(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.off('connect', onConnect);
+        reject(
+          new GatewayRequestError({
+            code: 'unavailable',
+            message: `not connected within ${this.requestTimeoutMs} ms`,
+          }),
+        );
+      }, this.requestTimeoutMs);
+      const onConnect = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.socket.once('connect', onConnect);
+    });
+  }
+
+  /**
+   * One thread's resume on this connection. A refusal that will not change (`forbidden`,
+   * `not_found`, `invalid_request`) stops following the thread; a passing one (`rate_limited`,
+   * `unavailable`, no reply in time) is tried again after the advised wait or a growing delay,
+   * for as long as this connection lasts: a thread skipped here would miss every event until the
+   * next reconnect, though the application still follows it.
+   */
+  private async resume(threadId: string, connection: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // A newer connection resumes for itself; an unsubscribe meanwhile is not undone.
+      if (connection !== this.connections || !this.socket.connected) return;
+      const afterSeq = this.tracker.lastSeq(threadId);
+      if (afterSeq === undefined) return;
+      try {
+        await this.openSubscription(threadId, afterSeq);
+        return;
+      } catch (error: unknown) {
+        if (error instanceof GatewayRequestError && FINAL_REFUSALS.has(error.code)) {
+          this.tracker.unfollow(threadId);
+          return;
+        }
+        await this.pause(retryDelayMs(error, attempt, this.socket.io.reconnectionDelayMax()));
       }
     }
   }
 
-  private async resumeAll(connection: number): Promise<void> {
-    for (const [threadId, afterSeq] of this.tracker.followed()) {
-      // A newer connection resumes for itself.
-      if (connection !== this.connections || !this.socket.connected) return;
-      await this.openSubscription(threadId, afterSeq).catch((error: unknown) => {
-        if (error instanceof GatewayRequestError && FINAL_REFUSALS.has(error.code))
-          this.tracker.unfollow(threadId);
-      });
-    }
+  /** A timer that `close` ends early, so that no resume outlives the client. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      const timer = setTimeout(() => {
+        this.pauses.delete(done);
+        resolve();
+      }, ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.pauses.add(done);
+    });
   }
 
   private async request<N extends keyof ClientToServerEvents>(
@@ -291,3 +410,16 @@ export class AgentGatewayClient {
 type AckOf<N extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[N]>[1];
 type ReplyResult<N extends keyof ClientToServerEvents> =
   Parameters<AckOf<N>>[0] extends Reply<infer T> ? T : never;
+
+/**
+ * How long to wait before a resume is tried again: the `retryAfterMs` a refusal advised, else
+ * 100 ms doubling per attempt up to `maxMs`, with jitter, so that clients that came back together
+ * do not all ask again at once.
+ */
+function retryDelayMs(error: unknown, attempt: number, maxMs: number): number {
+  if (error instanceof GatewayRequestError && error.retryAfterMs !== undefined) {
+    return error.retryAfterMs;
+  }
+  const backoff = Math.min(maxMs, 100 * 2 ** Math.min(attempt, 16));
+  return backoff / 2 + Math.random() * (backoff / 2);
+}

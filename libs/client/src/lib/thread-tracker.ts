@@ -35,8 +35,9 @@ export class ThreadTracker {
   /**
    * A `thread:subscribe` was answered: with `afterSeq` the gateway replays what follows it; without,
    * it stands at `lastSeq`. A `lastSeq` below `afterSeq` means the gateway's log was lost (an
-   * in-process gateway restarted and numbers the thread from 1 again): start over from `lastSeq`,
-   * or every new event would be taken for a repeat.
+   * in-process gateway restarted and numbers the thread from 1 again): it replays all it holds,
+   * every event of the new numbering, and the thread starts over, or each would be taken for a
+   * repeat.
    */
   subscribed(
     threadId: string,
@@ -50,7 +51,7 @@ export class ThreadTracker {
     this.dropped.delete(threadId);
     const current = this.positions.get(threadId);
     if (afterSeq !== undefined && lastSeq < afterSeq) {
-      this.positions.set(threadId, { seen: lastSeq, standing: lastSeq });
+      this.positions.set(threadId, { standing: 0 });
       return;
     }
     const standing = Math.max(current?.standing ?? 0, afterSeq ?? lastSeq);

@@ -44,6 +44,19 @@ describe('ThreadSubscriptions, subscribing again, a log that does not answer, a 
     expect([...new Set(harness.received)]).toEqual([1, 2, 3]);
   });
 
+  it('replays the whole log to a client ahead of it (it saw seqs of a log since lost)', async () => {
+    const { subscriptions, connectionId } = harness;
+    for (const text of ['one', 'two', 'three']) await publish('restarted', text);
+
+    // The client saw seq 40 from the gateway before an in-process restart; this log began again.
+    await expect(subscriptions.subscribe(connectionId, 'restarted', 40)).resolves.toEqual({
+      lastSeq: 3,
+      replayed: 3,
+    });
+    await harness.receivedUpTo(3);
+    expect(harness.received).toEqual([1, 2, 3]);
+  });
+
   it('answers unavailable when the log does not answer, and leaves no subscription that holds events forever', async () => {
     const { subscriptions, connectionId } = harness;
     log.failure = new Error('redis lastSeq did not answer within 2000 ms');

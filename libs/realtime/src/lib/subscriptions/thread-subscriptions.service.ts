@@ -77,8 +77,10 @@ export class ThreadSubscriptions {
       if (afterSeq === undefined) {
         cursor.nextSeq = lastSeq + 1;
       } else {
-        // A client ahead of the log (it saw seqs from a log that was since lost) gets what comes next.
-        cursor.nextSeq = Math.min(afterSeq, lastSeq) + 1;
+        // A client ahead of the log saw seqs of a log since lost (an in-process gateway restarted):
+        // every event the log now holds is new to it, and is replayed. A client that keeps to the
+        // contract's "drop a seq you have seen" loses nothing by it: at worst it drops them.
+        cursor.nextSeq = afterSeq > lastSeq ? 1 : afterSeq + 1;
         replayed = await this.fromLog(threadId, () =>
           this.catchUp(connection, threadId, cursor, lastSeq, false),
         );
