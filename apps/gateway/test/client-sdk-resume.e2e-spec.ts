@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
+import { connectAs } from './support/socket-helpers';
 import { metricValue } from './support/metrics-scrape';
 import { oneTo, reconnected, recordEvents } from './support/sdk-helpers';
 
@@ -82,6 +83,43 @@ describe('the @agent-gateway/client SDK comes back and resumes where it stands',
     expect(oldest.socket.connected).toBe(false);
     expect(newestEvicted).toBe(false);
     expect(newest.socket.connected).toBe(true);
+    // Nothing will connect it again: connected() says so at once, rather than wait for ever.
+    await expect(oldest.connected()).rejects.toThrow(/evicted/);
+  });
+
+  it('comes back after a reconnect refused with server_full, once there is room again', async () => {
+    gateway = await startGateway({ MAX_TOTAL_CONNECTIONS: '1' });
+    const sdk = client('alice', { reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    await sdk.connected();
+    const refusals: string[] = [];
+    sdk.socket.on('connect_error', (error) => refusals.push(error.message));
+
+    sdk.socket.io.engine.close();
+    // Another connection takes the only place while the client is away.
+    const other = await connectAs(gateway.url, { userId: 'bob' });
+    await until(() => refusals.length > 0, 5000);
+    other.close();
+
+    await sdk.connected();
+    expect(refusals[0]).toBe('server_full');
+    expect(sdk.socket.connected).toBe(true);
+  });
+
+  it('answers connected() at once when no connection is coming, and close() rejects a pending one', async () => {
+    gateway = await startGateway({});
+    const closed = client('alice');
+    closed.close();
+    await expect(closed.connected()).rejects.toThrow(/closed/);
+
+    // A first handshake refused is the application's to retry: the client does not, and says so.
+    const refused = client('');
+    await expect(refused.connected()).rejects.toThrow('unauthorized');
+    await expect(refused.connected()).rejects.toThrow(/refused/);
+
+    const pending = client('carol', { autoConnect: false });
+    const waiting = pending.connected();
+    pending.close();
+    await expect(waiting).rejects.toThrow(/closed/);
   });
 
   it('after server:shutdown waits the advised time, then comes back to the restarted gateway', async () => {

@@ -27,6 +27,13 @@ export interface AgentGatewayClientOptions {
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
+/**
+ * Handshake refusals after which the client does not try again by itself: its credentials are
+ * wrong or expired, and only the application can get new ones. Any other (`server_full`: a full
+ * or stopping gateway) passes.
+ */
+const FINAL_HANDSHAKE_REFUSALS: ReadonlySet<string> = new Set(['unauthorized']);
+
 /** Refusals after which a thread is not asked for again on the next reconnect. */
 const FINAL_REFUSALS: ReadonlySet<string> = new Set(['forbidden', 'not_found', 'invalid_request']);
 
@@ -52,6 +59,12 @@ export class AgentGatewayClient {
   /** When `server:shutdown` said to come back (epoch ms), until the disconnect that follows. */
   private comeBackAt: number | undefined;
   private comeBackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pending `connected()` calls, rejected by `close`. */
+  private readonly waiters = new Set<() => void>();
+  /** Handshakes refused in a row since the last connection, for the delay before the next. */
+  private refusedHandshakes = 0;
+  /** The refusal after which this client stopped trying, until it connects again. */
+  private refusedWith: string | undefined;
   /** Resolvers of the waits between resume attempts, ended by `close`. */
   private readonly pauses = new Set<() => void>();
   /** Per followed thread whose resume on the current connection has not ended, its end. */
@@ -76,6 +89,8 @@ export class AgentGatewayClient {
     });
     this.socket.on('connect', () => {
       this.connections += 1;
+      this.refusedHandshakes = 0;
+      this.refusedWith = undefined;
       if (this.hasConnected) void this.resumeAll(this.connections);
       this.hasConnected = true;
     });
@@ -86,23 +101,51 @@ export class AgentGatewayClient {
       this.comeBackAt = Date.now() + reconnectAfterMs;
     });
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
   }
 
-  /** Resolves once connected; rejects with the handshake's refusal (`unauthorized`, `server_full`). */
+  /**
+   * Resolves once connected; rejects with the handshake's refusal (`unauthorized`, `server_full`)
+   * or a failed connection attempt, and at once when nothing will connect any more: the client
+   * is closed, evicted, or was refused and is not trying again. `close` rejects a pending one.
+   */
   connected(): Promise<void> {
     if (this.socket.connected) return Promise.resolve();
+    const idle = this.idleReason();
+    if (idle !== undefined) return Promise.reject(new Error(idle));
     return new Promise((resolve, reject) => {
-      const onConnect = (): void => {
+      const settle = (): void => {
+        this.socket.off('connect', onConnect);
         this.socket.off('connect_error', onError);
+        this.waiters.delete(onClose);
+      };
+      const onConnect = (): void => {
+        settle();
         resolve();
       };
       const onError = (error: Error): void => {
-        this.socket.off('connect', onConnect);
+        settle();
         reject(error);
+      };
+      const onClose = (): void => {
+        settle();
+        reject(new Error('the client was closed before it connected'));
       };
       this.socket.once('connect', onConnect);
       this.socket.once('connect_error', onError);
+      this.waiters.add(onClose);
     });
+  }
+
+  /** Why no connection is coming, or `undefined` while one may. */
+  private idleReason(): string | undefined {
+    if (this.closed) return 'the client is closed';
+    if (this.evicted) return 'the client was evicted (session:evicted): it does not reconnect';
+    // socket.io-client keeps a socket active while it connects or retries by itself.
+    if (this.refusedWith !== undefined && !this.socket.active && this.comeBackTimer === undefined) {
+      return `not connecting: the gateway refused the handshake (${this.refusedWith})`;
+    }
+    return undefined;
   }
 
   onEvent(listener: EnvelopeListener): () => void {
@@ -167,6 +210,34 @@ export class AgentGatewayClient {
     for (const done of this.pauses) done();
     this.pauses.clear();
     this.socket.close();
+    for (const reject of [...this.waiters]) reject();
+  }
+
+  /**
+   * socket.io-client retries a connection attempt that failed by itself (the socket stays
+   * active), but gives up on a handshake the gateway refused. A client that was connected
+   * before tries again, after a growing delay with jitter, unless the refusal is final
+   * (`unauthorized`): a full gateway, or one stopping in a rolling restart, has room again soon.
+   * A first connection that is refused is the application's to retry (`connected()` rejects).
+   */
+  private onConnectError(error: Error): void {
+    if (this.socket.active || this.closed || this.evicted) return;
+    const final = FINAL_HANDSHAKE_REFUSALS.has(error.message) || !this.socket.io.reconnection();
+    if (final || !this.hasConnected) {
+      this.refusedWith = error.message;
+      return;
+    }
+    const delay = retryDelayMs(
+      undefined,
+      this.refusedHandshakes++,
+      this.socket.io.reconnectionDelayMax(),
+      this.socket.io.reconnectionDelay(),
+    );
+    clearTimeout(this.comeBackTimer);
+    this.comeBackTimer = setTimeout(() => {
+      this.comeBackTimer = undefined;
+      if (!this.closed) this.socket.connect();
+    }, delay);
   }
 
   /**
@@ -412,14 +483,14 @@ type ReplyResult<N extends keyof ClientToServerEvents> =
   Parameters<AckOf<N>>[0] extends Reply<infer T> ? T : never;
 
 /**
- * How long to wait before a resume is tried again: the `retryAfterMs` a refusal advised, else
- * 100 ms doubling per attempt up to `maxMs`, with jitter, so that clients that came back together
- * do not all ask again at once.
+ * How long to wait before something refused is tried again: the `retryAfterMs` a refusal
+ * advised, else `baseMs` doubling per attempt up to `maxMs`, with jitter, so that clients that
+ * came back together do not all ask again at once.
  */
-function retryDelayMs(error: unknown, attempt: number, maxMs: number): number {
+function retryDelayMs(error: unknown, attempt: number, maxMs: number, baseMs = 100): number {
   if (error instanceof GatewayRequestError && error.retryAfterMs !== undefined) {
     return error.retryAfterMs;
   }
-  const backoff = Math.min(maxMs, 100 * 2 ** Math.min(attempt, 16));
+  const backoff = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
   return backoff / 2 + Math.random() * (backoff / 2);
 }
