@@ -91,6 +91,8 @@ export class AgentGatewayClient {
       this.connections += 1;
       this.refusedHandshakes = 0;
       this.refusedWith = undefined;
+      // Connected again all the same (the application called `socket.connect()`): not evicted now.
+      this.evicted = false;
       if (this.hasConnected) void this.resumeAll(this.connections);
       this.hasConnected = true;
     });

@@ -1,5 +1,5 @@
 import type { DecodedEventEnvelope } from '@agent-gateway/events';
-import { ThreadTracker } from './thread-tracker';
+import { MAX_DROPPED_THREADS, ThreadTracker } from './thread-tracker';
 
 function event(threadId: string, seq: number, ephemeral = false): DecodedEventEnvelope {
   return {
@@ -99,5 +99,14 @@ describe('ThreadTracker', () => {
     tracker.unfollow('b');
     tracker.subscribed('c', undefined, 2, other);
     expect(tracker.follows('c')).toBe(true);
+  });
+
+  it('remembers the last MAX_DROPPED_THREADS unfollowed threads, not every one ever left', () => {
+    const tracker = new ThreadTracker();
+    for (let index = 0; index <= MAX_DROPPED_THREADS; index++) tracker.unfollow(`t${index}`);
+    // The newest are still dropped; the oldest is forgotten, its late events like any new thread's.
+    expect(tracker.accept(event(`t${MAX_DROPPED_THREADS}`, 1))).toBe(false);
+    expect(tracker.accept(event('t1', 1))).toBe(false);
+    expect(tracker.accept(event('t0', 1))).toBe(true);
   });
 });

@@ -16,6 +16,9 @@ interface Position {
  * from after a reconnect. A thread the application unsubscribed from stays dropped (its events
  * still on their way are not handed out and do not follow it again) until it is followed again.
  */
+/** Unfollowed threads remembered at most (`ThreadTracker.unfollow`). */
+export const MAX_DROPPED_THREADS = 1000;
+
 export class ThreadTracker {
   private readonly positions = new Map<string, Position>();
   /** Unfollowed threads, each with the serial of its last unfollow. */
@@ -63,7 +66,14 @@ export class ThreadTracker {
   unfollow(threadId: string): void {
     this.positions.delete(threadId);
     this.unfollows += 1;
+    // Moved to the end: the map is in the order of the last unfollow, oldest first.
+    this.dropped.delete(threadId);
     this.dropped.set(threadId, this.unfollows);
+    // Kept for the events still on their way, which come within seconds: the oldest of many are
+    // forgotten, so that a client that leaves thread after thread does not grow for ever.
+    if (this.dropped.size > MAX_DROPPED_THREADS) {
+      this.dropped.delete(this.dropped.keys().next().value as string);
+    }
   }
 
   /**
