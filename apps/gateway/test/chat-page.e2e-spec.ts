@@ -1,6 +1,11 @@
+import { AgentGatewayClient } from '@agent-gateway/client';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
+import { recordEvents } from './support/sdk-helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -74,5 +79,54 @@ describe('the web chat page in a real browser', () => {
     await page.click('#send');
 
     await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 10_000 });
+  }, 40_000);
+
+  it('shows what was written on its thread while an in-process gateway restarted', async () => {
+    // The restarted gateway keeps the transcripts, not the log: it numbers the thread from 1 again.
+    const dataDir = await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-'));
+    let restartable = await startGateway({ SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
+    const writer: AgentGatewayClient[] = [];
+    try {
+      const port = new URL(restartable.url).port;
+      const page = await browser.newPage();
+      await page.goto(restartable.url);
+      await page.locator('#status.online').waitFor({ timeout: 10_000 });
+      // Two runs: the page stands past where the restarted gateway's numbering will be.
+      await page.fill('#text', 'what is 2+3*4');
+      await page.click('#send');
+      await page.locator('.msg.assistant', { hasText: '14' }).waitFor({ timeout: 10_000 });
+      await page.fill('#text', 'what is 2+3*5');
+      await page.click('#send');
+      await page.locator('.msg.assistant', { hasText: '17' }).waitFor({ timeout: 10_000 });
+      const threadId = (await page.evaluate('sessionStorage.getItem("threadId")')) as string;
+      const userId = await page.inputValue('#user');
+
+      await restartable.close();
+      restartable = await startGateway({ PORT: port, SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
+      // Another device of the same user, before the page is back.
+      const other = new AgentGatewayClient(restartable.url, {
+        auth: { userId },
+        socket: { transports: ['websocket'] },
+      });
+      writer.push(other);
+      await other.connected();
+      const written = recordEvents(other);
+      const run = await other.send({ threadId, text: 'what is 1+1' });
+      await new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('the run did not end')), 10_000);
+        const poll = setInterval(() => {
+          if (!written.ended(run.runId)) return;
+          clearInterval(poll);
+          clearTimeout(deadline);
+          resolve();
+        }, 20);
+      });
+
+      await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 15_000 });
+    } finally {
+      for (const client of writer) client.close();
+      await restartable.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 40_000);
 });
