@@ -422,4 +422,83 @@ describe('toSafeJsonWithin', () => {
     expect(result.bytes).toBeGreaterThanOrEqual(JSON.stringify(payload).length);
     expect(result.bytes).toBeLessThan(JSON.stringify(payload).length * 1.5);
   });
+
+  it("names a Map's keys one at a time against the budget, and stops naming there", () => {
+    // Each key's JSON is about 6 KB (a lone surrogate's is 6 bytes): three fill 16 KiB. Before,
+    // the entries' least size (5 bytes each) let all 3 000 be named first, in one go.
+    let reads = 0;
+    const key = () => ({
+      get t(): string {
+        reads++;
+        return '\ud800'.repeat(1000);
+      },
+    });
+    const map = new Map(Array.from({ length: 3000 }, (_, index) => [key(), index]));
+
+    expect(toSafeJsonWithin(map, 16 * 1024)).toEqual({ overBudget: true });
+    // The check reads a key once, its JSON text once more.
+    expect(reads).toBeLessThanOrEqual(2 * 3);
+  });
+
+  it('counts what checking a Map key read, even when the key is named shortly', () => {
+    // Records of 1 000 keys are listed and checked up to 1 KiB, then named "[object Object]".
+    let listings = 0;
+    const wide: Record<string, number> = {};
+    for (let index = 0; index < 1000; index++) wide[`field${index}`] = index;
+    const key = () =>
+      new Proxy(wide, {
+        ownKeys: (target) => {
+          listings++;
+          return Reflect.ownKeys(target);
+        },
+      });
+    const map = new Map(Array.from({ length: 3000 }, (_, index) => [key(), index]));
+
+    expect(toSafeJsonWithin(map, 16 * 1024)).toEqual({ overBudget: true });
+    expect(listings).toBeLessThanOrEqual(16);
+  });
+
+  it('stops reading a Set at the budget, however many entries its iterator yields', () => {
+    let yielded = 0;
+    class EndlessSet extends Set<number> {
+      override *[Symbol.iterator](): SetIterator<number> {
+        for (let index = 0; index < 1_000_000; index++) {
+          yielded++;
+          yield index;
+        }
+      }
+    }
+
+    expect(toSafeJsonWithin(new EndlessSet(), 16 * 1024)).toEqual({ overBudget: true });
+    expect(yielded).toBeLessThanOrEqual((16 * 1024) / 2 + 1);
+  });
+
+  it('converts a Map and a Set within a budget exactly as without one', () => {
+    const value = {
+      map: new Map<unknown, unknown>([
+        ['b', 1],
+        [2, 'two'],
+        ['__proto__', { polluted: true }],
+        // Keys that name alike: the last value, in the first one's place.
+        [1, 'number'],
+        ['1', 'string'],
+        // A later value JSON has no word for takes the earlier one's out with it.
+        ['gone', 'first'],
+        [{ toString: () => 'gone' }, undefined],
+        [Object.create(null), 'nameless'],
+        [[1, 2], { at: new Date(0) }],
+      ]),
+      set: new Set<unknown>([1, () => 2, new Date(0), new Map([['inner', 1n]])]),
+      // The object a Map becomes is a record like any other: its "toJSON" is called.
+      withToJSON: new Map<unknown, unknown>([['toJSON', () => 'called']]),
+    };
+
+    const within = toSafeJsonWithin(value, 1024 * 1024);
+
+    if (within.overBudget) throw new Error('expected the value to fit');
+    expect(JSON.stringify(within.value)).toBe(JSON.stringify(toSafeJson(value)));
+    const map = (within.value as { map: object }).map;
+    expect(Object.getPrototypeOf(map)).toBe(Object.prototype);
+    expect(Object.keys(map)).toEqual(['1', '2', 'b', '__proto__', '[1,2]']);
+  });
 });

@@ -8,7 +8,16 @@ import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING_CHARS } from '../config/serializa
 import { isAnyArrayBuffer, isMap, isSet } from './builtin-kinds';
 import { hasToJSON, plainJsonSize } from './plain-json-size';
 import { RecordKeys } from './record-keys';
-import { COUNTED_CHARS_AT_ONCE, OMIT, ORDINARY, plainShapeOf, safePrimitive } from './plain-shape';
+import {
+  COUNTED_CHARS_AT_ONCE,
+  LEAST_MAP_ENTRY_BYTES,
+  LEAST_SET_ENTRY_BYTES,
+  OMIT,
+  ORDINARY,
+  plainShapeOf,
+  safePrimitive,
+  type EntryCounter,
+} from './plain-shape';
 import {
   CIRCULAR_MARKER,
   DEPTH_MARKER,
@@ -119,8 +128,8 @@ export function toSafeJsonWithin(
  * much, when that text is too long and becomes the marker).
  */
 function leastJsonBytes(value: object, maxStringChars: number): number {
-  if (isMap(value)) return value.size * 5;
-  if (isSet(value)) return value.size * 2;
+  if (isMap(value)) return value.size * LEAST_MAP_ENTRY_BYTES;
+  if (isSet(value)) return value.size * LEAST_SET_ENTRY_BYTES;
   if (ArrayBuffer.isView(value) || isAnyArrayBuffer(value)) {
     const chars = Math.ceil(value.byteLength / 3) * 4;
     return chars > maxStringChars ? 0 : chars + 2;
@@ -152,6 +161,14 @@ class SafeJsonConverter {
   // An array, not a Set: payloads are shallow, and indexOf over a few entries beats hashing.
   private readonly ancestors: object[];
   private readonly startDepth: number;
+  /** The least JSON of the Map or Set being copied, as far as the copy went. */
+  private collectionBytes = 0;
+  /**
+   * Stops the copy of a Map or Set at the budget, entry by entry: a Map's keys can each cost as
+   * much to name as a piece to convert (`mapKeyName`), and 3 000 of them held the event loop
+   * 190 ms within the 16 KiB the entries' least size allowed. Unbudgeted, there is nothing to stop.
+   */
+  private readonly countCollectionEntry: EntryCounter | undefined;
 
   constructor(
     options: SafeJsonOptions,
@@ -165,6 +182,10 @@ class SafeJsonConverter {
     this.isDeferred = options.isDeferred ?? isDeferredValue;
     this.ancestors = within === undefined ? [] : [...within.ancestors];
     this.startDepth = within?.depth ?? 0;
+    this.countCollectionEntry =
+      budgetBytes === Infinity
+        ? undefined
+        : (leastBytes) => this.countAtLeast((this.collectionBytes += leastBytes));
   }
 
   run(value: unknown): JsonValue {
@@ -244,9 +265,12 @@ class SafeJsonConverter {
     }
     // Before the copy, which costs as much as the collection is large: a Map of millions of
     // entries found over a small budget only once copied would hold the event loop for seconds.
-    if (this.budgetBytes !== Infinity)
+    if (this.budgetBytes !== Infinity) {
       this.countAtLeast(leastJsonBytes(value, this.maxStringChars));
-    const shape = plainShapeOf(value, this.maxStringChars, honourToJSON);
+      this.collectionBytes = 0;
+    }
+    // The copy is counted as it goes (`countCollectionEntry`), and converted as any record after.
+    const shape = plainShapeOf(value, this.maxStringChars, honourToJSON, this.countCollectionEntry);
     // A toJSON that returns its own object: that object's keys, as JSON.stringify writes them.
     if (shape !== ORDINARY && shape !== value) {
       return this.convert(shape, depth, !hasToJSON(value));

@@ -1,4 +1,5 @@
 import { deferredValue } from '@agent-gateway/events';
+import { performance } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { toSafeJson } from '../safe-json/to-safe-json';
 import { compileSerializer, type CompiledSerializer } from '../testing/compile-serializer';
@@ -410,6 +411,140 @@ describe('PayloadSerializer', () => {
       expect(read).toBe(entries);
       expect(decode(result)).toEqual({ map: Object.fromEntries(map) });
       await moduleRef.close();
+    });
+
+    it('names the keys of a small Map a step at a time too, not all before answering', async () => {
+      // 500 keys whose JSON is 6 KB of escaped lone surrogates: 30 ms to name all in one go.
+      let reads = 0;
+      const key = () => ({
+        get t(): string {
+          reads++;
+          return '\ud800'.repeat(1000);
+        },
+      });
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        inlineThresholdBytes: 1024,
+        sliceMs: 1,
+        timeoutMs: 10_000,
+      });
+      const entries = 500;
+      const map = new Map(Array.from({ length: entries }, (_, index) => [key(), index]));
+
+      const pending = serializer.serialize({ map });
+      const readBeforeAnswer = reads;
+      const result = await pending;
+
+      // Named once by its check and once by its JSON text, every key.
+      expect(readBeforeAnswer).toBeLessThan(entries);
+      expect(decode(result)).toEqual(toSafeJson({ map }));
+      await moduleRef.close();
+    });
+
+    it('reads the clock after every piece that may fill a slice, not after every eighth', async () => {
+      // Each piece moves a fake clock on by a whole slice when read (by its check, and by
+      // JSON.stringify): as a piece of 16 KiB of lone surrogates takes about 1 ms of real time.
+      const sliceMs = 2;
+      let now = 0;
+      const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+      const { moduleRef, serializer } = await compileSerializer({
+        poolSize: 1,
+        sliceMs,
+        timeoutMs: 10_000,
+        skipWarmUp: true,
+      });
+      const pieces = Array.from({ length: 40 }, (_, index) => ({
+        text: `${index}`.padEnd(6000, 'x'),
+        get slow(): number {
+          now += sliceMs;
+          return 0;
+        },
+      }));
+      let turns = 0;
+      let counting = true;
+      const countTurn = (): void => {
+        turns++;
+        if (counting) setImmediate(countTurn);
+      };
+      setImmediate(countTurn);
+
+      try {
+        // The padding puts the payload over the inline budget before any piece is read.
+        const payload = { padding: 'p'.repeat(20_000), pieces };
+        const result = await serializer.serialize(payload);
+        counting = false;
+
+        expect(decode(result)).toEqual(JSON.parse(JSON.stringify(payload)));
+        expect(turns).toBeGreaterThanOrEqual(pieces.length);
+      } finally {
+        counting = false;
+        clock.mockRestore();
+        await moduleRef.close();
+      }
+    });
+
+    it('puts the marker in place of a large Map or Set that cannot be read to its end alone, as inline', async () => {
+      class BrokenMap extends Map<unknown, unknown> {
+        override *[Symbol.iterator](): MapIterator<[unknown, unknown]> {
+          let read = 0;
+          for (const entry of super[Symbol.iterator]()) {
+            if (++read > this.size / 2) throw new Error('iterator broke');
+            yield entry;
+          }
+        }
+      }
+      class NoPairMap extends Map<unknown, unknown> {
+        override *[Symbol.iterator](): MapIterator<[unknown, unknown]> {
+          yield [1, 1];
+          yield 42 as never;
+        }
+      }
+      class BrokenSet extends Set<unknown> {
+        override *[Symbol.iterator](): SetIterator<unknown> {
+          yield 1;
+          throw new Error('iterator broke');
+        }
+      }
+      const filled = <T extends Map<unknown, unknown> | Set<unknown>>(
+        collection: T,
+        size: number,
+      ) => {
+        for (let index = 0; index < size; index++) {
+          if (collection instanceof Map) Map.prototype.set.call(collection, index, `v${index}`);
+          else Set.prototype.add.call(collection, `v${index}`);
+        }
+        return collection;
+      };
+      const payload = (size: number) => ({
+        before: 'kept',
+        broken: filled(new BrokenMap(), size),
+        fine: filled(new Map(), size),
+        noPair: filled(new NoPairMap(), size),
+        set: filled(new BrokenSet(), size),
+        after: ['kept'],
+      });
+      const marker = { truncated: true, reason: 'unserializable' };
+
+      const inline = await compiled.serializer.serialize(payload(10));
+      const sliced = await compiled.serializer.serialize(payload(5000));
+
+      expect(inline).toMatchObject({ encoding: 'inline' });
+      expect(inline.encoding === 'inline' && inline.value).toEqual({
+        before: 'kept',
+        broken: marker,
+        fine: Object.fromEntries(filled(new Map(), 10)),
+        noPair: marker,
+        set: marker,
+        after: ['kept'],
+      });
+      expect(decode(sliced)).toEqual({
+        before: 'kept',
+        broken: marker,
+        fine: Object.fromEntries(filled(new Map(), 5000)),
+        noPair: marker,
+        set: marker,
+        after: ['kept'],
+      });
     });
 
     it('gives bytes too many for any string the size marker, inline or amid large state', async () => {

@@ -38,4 +38,22 @@ describe('PieceTurns', () => {
     pieces[3].resolve('three');
     await expect(Promise.all(results.slice(1))).resolves.toEqual(['one', 'two', 'three']);
   });
+
+  it('never starts the pieces still waiting once abandoned', async () => {
+    const turns = new PieceTurns<string>(1);
+    const started: number[] = [];
+    const first = deferred<string>();
+    const results = [first.promise, Promise.resolve('later')].map((piece, index) =>
+      turns.run(() => {
+        started.push(index);
+        return piece;
+      }),
+    );
+
+    turns.abandon();
+    first.resolve('first');
+
+    await expect(results[0]).resolves.toBe('first');
+    expect(started).toEqual([0]);
+  });
 });

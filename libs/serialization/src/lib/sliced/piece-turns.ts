@@ -30,6 +30,14 @@ export class PieceTurns<T> {
     });
   }
 
+  /**
+   * Drops the pieces still waiting, never to start: their encode was abandoned (and answers
+   * nothing from them). Those running are left to the deadline that stops them.
+   */
+  abandon(): void {
+    this.waiting.length = 0;
+  }
+
   /** The next piece starts before the caller hears of this one's end. */
   private handOver(): void {
     this.running--;

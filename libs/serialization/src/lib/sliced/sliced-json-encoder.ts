@@ -50,26 +50,36 @@ export interface SlicedEncodeOptions {
   recordKeys?: RecordKeys;
 }
 
+interface OpenCollection {
+  readonly source: Map<unknown, unknown> | Set<unknown>;
+  readonly entries: Iterator<unknown>;
+  readonly isMap: boolean;
+}
+
 interface Frame {
   /** The objects this frame stands for, on the ancestor stack while it is open. */
   readonly sources: readonly object[];
   readonly items: readonly unknown[] | undefined;
   readonly record: Record<string, unknown> | undefined;
   readonly keys: readonly string[];
-  /** A large Map or Set, walked from its own iterator rather than copied first. */
-  readonly collection: { readonly entries: Iterator<unknown>; readonly isMap: boolean } | undefined;
+  /** A Map or Set, walked from its own iterator rather than copied first. */
+  readonly collection: OpenCollection | undefined;
   index: number;
   wrote: boolean;
 }
 
 // A Map whose toJSON returns another special object, and so on: a few hops are real, more are not.
 const MAX_SHAPE_HOPS = 8;
-const STEPS_PER_CLOCK_READ = 8;
 /**
- * A Map or Set with more entries than this is walked entry by entry: copying it into an object
- * or array first (what `plainShapeOf` does) costs as much as it is large, in one go.
+ * Most steps write a small value, and the clock is read once per this many of them. A step that
+ * costs more, checking, converting or writing a piece, opening a container or naming an object
+ * key, counts its estimated bytes of work instead (`unclockedWork`), and the clock is read once
+ * they pass `CLOCK_READ_WORK_BYTES`: a piece of 16 KiB of lone surrogates alone takes about 1 ms,
+ * and 8 of them between two reads stretched 2 ms slices to 9 to 15.
  */
-const LARGE_COLLECTION_ENTRIES = 512;
+const STEPS_PER_CLOCK_READ = 8;
+/** About 0.25 ms of the costliest text to escape (lone surrogates, ~60 ns per estimated byte). */
+const CLOCK_READ_WORK_BYTES = 4 * 1024;
 /** Pending text encoded into the slabs once it reaches this many characters. */
 const FLUSH_CHARS = 64 * 1024;
 
@@ -83,8 +93,36 @@ const FLUSH_CHARS = 64 * 1024;
  * into scratch slabs used again from encode to encode, and only the result is allocated
  * (`ScratchSlabs` says why).
  */
-export function encodeInSlices(value: unknown, options: SlicedEncodeOptions): Promise<PoolOutcome> {
-  return new SlicedJsonEncoder(options).encode(value);
+export async function encodeInSlices(
+  value: unknown,
+  options: SlicedEncodeOptions,
+): Promise<PoolOutcome> {
+  const unreadable = new WeakSet<object>();
+  for (;;) {
+    try {
+      return await new SlicedJsonEncoder(options, unreadable).encode(value);
+    } catch (error: unknown) {
+      if (!(error instanceof UnreadableCollection)) throw error;
+      unreadable.add(error.collection);
+    }
+    // A slice of its own for the next attempt; the caller's deadline bounds them all.
+    await yieldToEventLoop();
+    if (options.signal.aborted) return abortedOutcome(options.signal);
+  }
+}
+
+/**
+ * A Map or Set whose iterator threw (or, a Map's, yielded no pair) amid its walk. The other paths
+ * put the unserializable marker in its place alone, but the text of its first entries is written
+ * already and cannot be taken back: the encode starts again from the top, with the marker in the
+ * collection's place (`unreadable`), and gives the other paths' answer to the byte. Each attempt
+ * finds at most one more such collection. The pieces an abandoned attempt offloaded are stopped
+ * by the caller's deadline, aborted once the answer is given.
+ */
+class UnreadableCollection extends Error {
+  constructor(readonly collection: object) {
+    super('a Map or Set could not be read to its end');
+  }
 }
 
 class SlicedJsonEncoder {
@@ -107,8 +145,14 @@ class SlicedJsonEncoder {
   /** The marker that replaced the whole payload (an over-long string, refused args): the answer. */
   private rootMarker: TruncatedPayload | undefined;
   private readonly pieceTurns: PieceTurns<PoolOutcome>;
+  /** Estimated bytes of work since the clock was last read (`CLOCK_READ_WORK_BYTES`). */
+  private unclockedWork = 0;
 
-  constructor(private readonly options: SlicedEncodeOptions) {
+  constructor(
+    private readonly options: SlicedEncodeOptions,
+    /** Collections an earlier attempt could not read to the end: the marker takes their place. */
+    private readonly unreadable: WeakSet<object>,
+  ) {
     this.text = new SlabTextWriter(options.slabs);
     this.recordKeys = options.recordKeys ?? new RecordKeys(options.pieceBytes);
     this.pieceTurns = new PieceTurns(options.maxPiecesInFlight);
@@ -117,6 +161,10 @@ class SlicedJsonEncoder {
   async encode(value: unknown): Promise<PoolOutcome> {
     try {
       return await this.encodeWhole(value);
+    } catch (error: unknown) {
+      // Abandoned, to start again (`UnreadableCollection`): its waiting pieces need no worker.
+      this.pieceTurns.abandon();
+      throw error;
     } finally {
       this.text.release();
     }
@@ -124,16 +172,23 @@ class SlicedJsonEncoder {
 
   private async encodeWhole(value: unknown): Promise<PoolOutcome> {
     const { signal, sliceMs, maxEventBytes } = this.options;
+    let sliceStarted = performance.now();
     if (typeof value === 'object' && value !== null) this.open(value);
     else this.visit(value);
-    let sliceStarted = performance.now();
     let steps = 0;
     while (this.stack.length > 0 || this.longString !== undefined) {
       const longString = this.longString;
       if (longString === undefined) this.step();
       else this.stepLongString(longString);
       // A stretch of a long string costs as much as many steps: the clock is read after each.
-      if (longString === undefined && ++steps % STEPS_PER_CLOCK_READ !== 0) continue;
+      if (
+        longString === undefined &&
+        this.unclockedWork < CLOCK_READ_WORK_BYTES &&
+        ++steps % STEPS_PER_CLOCK_READ !== 0
+      ) {
+        continue;
+      }
+      this.unclockedWork = 0;
       // Text is encoded as it accumulates, inside the measured slice: encoding a whole slice's
       // text after the clock says stop would stretch the slice past sliceMs.
       if (this.pendingChars >= FLUSH_CHARS) this.flush();
@@ -168,6 +223,7 @@ class SlicedJsonEncoder {
     }
     if (frame.index >= frame.keys.length) return this.close('}');
     const key = frame.keys[frame.index++];
+    this.unclockedWork += key.length;
     const item = this.read(frame.record as Record<string, unknown>, key);
     if (isOmitted(item)) return;
     this.entryKey = { text: `${frame.wrote ? ',' : ''}${JSON.stringify(key)}:`, frame };
@@ -184,7 +240,10 @@ class SlicedJsonEncoder {
     const depth = this.stack.length;
     // A piece that already is plain JSON is stringified as it is: no copy, half the garbage.
     const plain = this.plainSize(value, depth);
-    if (plain >= 0) return this.writeValue(JSON.stringify(value));
+    if (plain >= 0) {
+      this.unclockedWork += plain;
+      return this.writeValue(JSON.stringify(value));
+    }
     // Plain but big: converting would only find it big as well.
     if (plain === OVER_BUDGET) return this.open(value);
     const position = { ancestors: this.ancestors, depth };
@@ -196,6 +255,7 @@ class SlicedJsonEncoder {
       this.recordKeys,
     );
     if (!piece.overBudget) {
+      this.unclockedWork += piece.bytes;
       if (piece.omitted) return this.omitValue();
       if (piece.deferred.length > 0) return this.offload(piece.value, piece.deferred);
       return this.writeValue(JSON.stringify(piece.value));
@@ -235,6 +295,8 @@ class SlicedJsonEncoder {
   }
 
   private open(value: object): void {
+    // Listing a record's keys, or the piece checks that found it too large: a read's worth.
+    this.unclockedWork += CLOCK_READ_WORK_BYTES;
     if (this.ancestors.includes(value)) return this.writeValue(JSON.stringify(CIRCULAR_MARKER));
     if (this.stack.length >= this.options.convert.maxDepth) {
       return this.writeValue(JSON.stringify(DEPTH_MARKER));
@@ -247,7 +309,12 @@ class SlicedJsonEncoder {
       // As JSON.stringify: a toJSON result's own toJSON is not called (`plainShapeOf`).
       let honourToJSON = true;
       for (let hops = 0; hops < MAX_SHAPE_HOPS; hops++) {
-        if (isLargeCollection(current)) return this.openCollection(current, sources);
+        if (isMap(current) || isSet(current)) {
+          if (this.unreadable.has(current)) {
+            return this.writeMarker(truncatedPayload('unserializable'));
+          }
+          return this.openCollection(current, sources);
+        }
         const shape = plainShapeOf(current, this.options.convert.maxStringChars, honourToJSON);
         // A toJSON that returns its own object: that object's keys.
         if (shape === ORDINARY || shape === current) break;
@@ -288,10 +355,12 @@ class SlicedJsonEncoder {
   }
 
   /**
-   * Opens a large Map or Set to walk from its iterator. A Map's entries are written as
-   * `plainShapeOf` names them (`mapKeyName`); two keys that name alike (1 and "1") are both
-   * written, and JSON.parse keeps the last value in the first one's place, as the copy the other
-   * paths make holds them.
+   * Opens a Map or Set to walk from its iterator, an entry a step, however few it holds: copying
+   * it into an object or array first (what `plainShapeOf` does) costs as much as it is large, in
+   * one go, and naming each Map key can cost as much as a piece (`mapKeyName`): 500 keys that were
+   * arrays of lone surrogates took 30 ms. A Map's entries are written as `plainShapeOf` names
+   * them; two keys that name alike (1 and "1") are both written, and JSON.parse keeps the last
+   * value in the first one's place, as the copy the other paths make holds them.
    */
   private openCollection(
     collection: Map<unknown, unknown> | Set<unknown>,
@@ -304,7 +373,7 @@ class SlicedJsonEncoder {
       items: undefined,
       record: undefined,
       keys: [],
-      collection: { entries, isMap: isMapCollection },
+      collection: { source: collection, entries, isMap: isMapCollection },
       index: 0,
       wrote: false,
     };
@@ -313,17 +382,28 @@ class SlicedJsonEncoder {
     this.ancestors.push(...sources);
   }
 
-  private stepCollection(frame: Frame, collection: NonNullable<Frame['collection']>): void {
-    const next = collection.entries.next();
-    if (next.done === true) return this.close(collection.isMap ? '}' : ']');
+  private stepCollection(frame: Frame, collection: OpenCollection): void {
+    let done: boolean;
+    let key: unknown;
+    let item: unknown;
+    try {
+      const next = collection.entries.next();
+      done = next.done === true;
+      item = next.value;
+      if (!done && collection.isMap) [key, item] = item as [unknown, unknown];
+    } catch {
+      throw new UnreadableCollection(collection.source);
+    }
+    if (done) return this.close(collection.isMap ? '}' : ']');
     if (!collection.isMap) {
       if (frame.index++ > 0) this.write(',');
-      if (isOmitted(next.value)) this.write('null');
-      else this.visit(next.value);
+      if (isOmitted(item)) this.write('null');
+      else this.visit(item);
       return;
     }
-    const [key, item] = next.value as [unknown, unknown];
     if (isOmitted(item)) return;
+    // An object key is checked up to 1 KiB to be named by its JSON, up to 6 KiB once escaped.
+    if (typeof key === 'object' && key !== null) this.unclockedWork += CLOCK_READ_WORK_BYTES;
     const name = mapKeyName(key);
     if (name === undefined) return;
     this.entryKey = { text: `${frame.wrote ? ',' : ''}${JSON.stringify(name)}:`, frame };
@@ -333,8 +413,9 @@ class SlicedJsonEncoder {
 
   /** A primitive, or what stands for an object (a `toJSON` result, a Date's text, ...). */
   private writePrimitive(value: unknown): void {
-    if (typeof value === 'string' && value.length > ESCAPED_CHARS_PER_STEP) {
-      return this.startLongString(value);
+    if (typeof value === 'string') {
+      if (value.length > ESCAPED_CHARS_PER_STEP) return this.startLongString(value);
+      this.unclockedWork += value.length;
     }
     const json = safePrimitive(value, this.options.convert.maxStringChars);
     if (json === OMIT) return this.omitValue();
@@ -486,10 +567,6 @@ class SlicedJsonEncoder {
     const written = [...before, ...(after as Buffer[])].reduce((sum, part) => sum + part.length, 0);
     return { kind: 'truncated', reason: 'too_large', originalBytes: pieceBytes + written };
   }
-}
-
-function isLargeCollection(value: object): value is Map<unknown, unknown> | Set<unknown> {
-  return (isMap(value) || isSet(value)) && value.size > LARGE_COLLECTION_ENTRIES;
 }
 
 function isOmitted(value: unknown): boolean {
