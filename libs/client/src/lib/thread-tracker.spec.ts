@@ -109,4 +109,13 @@ describe('ThreadTracker', () => {
     expect(tracker.accept(event('t1', 1))).toBe(false);
     expect(tracker.accept(event('t0', 1))).toBe(true);
   });
+
+  it('keeps where a followed thread stands when it is subscribed again without afterSeq', () => {
+    const tracker = new ThreadTracker();
+    tracker.accept(event('a', 5));
+    // Events 6 to 9 are still on their way through the subscription the gateway keeps.
+    tracker.subscribed('a', undefined, 9);
+    expect(tracker.followed()).toEqual([['a', 5]]);
+    expect(tracker.accept(event('a', 6))).toBe(true);
+  });
 });

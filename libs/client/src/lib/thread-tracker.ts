@@ -57,7 +57,13 @@ export class ThreadTracker {
       this.positions.set(threadId, { standing: 0 });
       return;
     }
-    const standing = Math.max(current?.standing ?? 0, afterSeq ?? lastSeq);
+    // Subscribed again without afterSeq, a followed thread keeps where it stands: the gateway
+    // keeps its subscription, and events up to this `lastSeq` may still be on their way; standing
+    // at it, a drop now would resume past them.
+    const standing =
+      current !== undefined && afterSeq === undefined
+        ? current.standing
+        : Math.max(current?.standing ?? 0, afterSeq ?? lastSeq);
     const seen =
       afterSeq === undefined ? current?.seen : Math.max(current?.seen ?? afterSeq, afterSeq);
     this.positions.set(threadId, seen === undefined ? { standing } : { seen, standing });
