@@ -359,7 +359,12 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     const other = app.connect('alice');
     const { threadId } = await app.service.send(alice, { text: 'hello' });
     const result = await app.service.subscribe(other, { threadId });
-    expect(result).toEqual({ threadId, lastSeq: expect.any(Number), replayed: 0 });
+    expect(result).toEqual({
+      threadId,
+      lastSeq: expect.any(Number),
+      replayed: 0,
+      logId: expect.any(String),
+    });
     expect(app.sink.subscriptions?.isSubscribed(other.connectionId, threadId)).toBe(true);
     await app.service.unsubscribe(other, { threadId });
     expect(app.sink.subscriptions?.isSubscribed(other.connectionId, threadId)).toBe(false);

@@ -102,12 +102,13 @@ export class ChatWorkflowService {
   ): Promise<ThreadSubscribeResult> {
     const request = parseRequest(threadSubscribeSchema, body);
     await this.ownership.assertOwner(request.threadId, ctx.userId);
-    const { lastSeq, replayed } = await this.subscriptions.subscribe(
+    const { lastSeq, replayed, logId } = await this.subscriptions.subscribe(
       ctx.connectionId,
       request.threadId,
       request.afterSeq,
+      request.logId,
     );
-    return { threadId: request.threadId, lastSeq, replayed };
+    return { threadId: request.threadId, lastSeq, replayed, logId };
   }
 
   async unsubscribe(ctx: RequestContext, body: ThreadUnsubscribeRequest): Promise<void> {

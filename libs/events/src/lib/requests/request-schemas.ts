@@ -27,6 +27,8 @@ export const chatSendSchema = z.object({
 export const threadSubscribeSchema = z.object({
   threadId: threadIdSchema,
   afterSeq: z.number().int().min(0).optional(),
+  /** The `logId` of the reply that `afterSeq` counts from (an extension of the contract). */
+  logId: idSchema.optional(),
 });
 
 export const threadUnsubscribeSchema = z.object({ threadId: threadIdSchema });

@@ -35,6 +35,19 @@ describe('InMemoryEventLogStore', () => {
     await expect(log.lastSeq('never')).resolves.toBe(0);
   });
 
+  it("names its numbering once for the process's life: another log (a restarted gateway) has another", async () => {
+    const log = new InMemoryEventLogStore(10, 1000);
+    const first = await log.position('a');
+    await log.append('a', draft('a', 1));
+    await log.sweep(Date.now() + 10_000);
+    // Idle past retention: its events are gone, its numbering goes on, under the same name.
+    await expect(log.position('a')).resolves.toEqual({ lastSeq: 1, logId: first.logId });
+    await expect(log.position('b')).resolves.toEqual({ lastSeq: 0, logId: first.logId });
+    const restarted = await new InMemoryEventLogStore(10, 1000).position('a');
+    expect(restarted).toEqual({ lastSeq: 0, logId: expect.any(String) });
+    expect(restarted.logId).not.toBe(first.logId);
+  });
+
   it('reads what comes after a seq, in order and in pages', async () => {
     const log = new InMemoryEventLogStore(1000, 60_000);
     for (let i = 0; i < 10; i += 1) await log.append('t', draft('t', i, `e${i + 1}`));

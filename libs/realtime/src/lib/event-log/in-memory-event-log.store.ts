@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventEnvelope } from '@agent-gateway/events';
 import { isProvenPlain } from '../wire/proven-plain';
-import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+import type { EventLogStore, LogPosition, UnsequencedEnvelope } from './event-log.store';
 import { storedPayloadJson } from './stored-envelope.codec';
 import { withReplacedPayload, withSeq } from './with-seq';
 
@@ -56,6 +57,12 @@ export class InMemoryEventLogStore implements EventLogStore {
   private readonly threads = new Map<string, ThreadLog>();
   /** Threads idle past retention: only their last seq is kept, so numbering never restarts. */
   private readonly idleLastSeqs = new Map<string, number>();
+  /**
+   * One numbering for every thread, as long as the process lives (idle threads keep their last
+   * seq): a restarted gateway's log has another, which tells a resuming client that the seqs it
+   * saw are not this log's.
+   */
+  private readonly logId = randomUUID();
 
   constructor(
     private readonly retention: number,
@@ -107,6 +114,10 @@ export class InMemoryEventLogStore implements EventLogStore {
 
   async lastSeq(threadId: string): Promise<number> {
     return this.threads.get(threadId)?.lastSeq ?? this.idleLastSeqs.get(threadId) ?? 0;
+  }
+
+  async position(threadId: string): Promise<LogPosition> {
+    return { lastSeq: await this.lastSeq(threadId), logId: this.logId };
   }
 
   async sweep(now: number): Promise<number> {

@@ -32,6 +32,29 @@ describe('RedisEventLogStore against a real Redis', () => {
     await processB.onApplicationShutdown();
   });
 
+  it('names a numbering once for every process, keeps it as the thread grows, and names anew a thread numbered from 1 again', async () => {
+    const threadId = `t-${randomUUID()}`;
+    // A subscribe before the first event names the numbering; the first append keeps that name.
+    const before = await logA.position(threadId);
+    expect(before.lastSeq).toBe(0);
+    await logB.append(threadId, thinking(threadId, 'one'));
+    await logA.append(threadId, thinking(threadId, 'two'));
+    await expect(logB.position(threadId)).resolves.toEqual({ lastSeq: 2, logId: before.logId });
+
+    // The thread's keys gone (expired, or a Redis that lost its data): numbered from 1 again.
+    await processA.bounded('del', (client) =>
+      client.del([
+        `agent-gateway:thread:{${threadId}}:seq`,
+        `agent-gateway:thread:{${threadId}}:events`,
+        `agent-gateway:thread:{${threadId}}:log-id`,
+      ]),
+    );
+    await logA.append(threadId, thinking(threadId, 'again'));
+    const after = await logB.position(threadId);
+    expect(after.lastSeq).toBe(1);
+    expect(after.logId).not.toBe(before.logId);
+  });
+
   it('numbers a thread without gap or duplicate when two processes append at once', async () => {
     const threadId = `t-${randomUUID()}`;
     const appended = await Promise.all(

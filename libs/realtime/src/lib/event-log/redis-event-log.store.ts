@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { backOff } from 'exponential-backoff';
 import type { EventEnvelope } from '@agent-gateway/events';
 import type { RealtimeRedis } from '../redis/realtime-redis.service';
-import type { EventLogStore, UnsequencedEnvelope } from './event-log.store';
+import type { EventLogStore, LogPosition, UnsequencedEnvelope } from './event-log.store';
 import {
   decodeSequenced,
   encodeUnsequencedParts,
@@ -26,10 +26,13 @@ const TRIM_SCAN = 64;
 /**
  * Gives the next seq and stores the entry in one atomic step, then trims entries that are both
  * beyond the newest `retention` and older than the window. An event id appended before returns
- * its first seq and stores nothing. KEYS: seq counter, events zset, the event id's marker.
+ * its first seq and stores nothing. KEYS: seq counter, events zset, the event id's marker, log id.
  * ARGV: entry head (`<ts>\n<header>\n`), retention, cutoff ts, events TTL ms, seq TTL ms,
- * marker TTL ms, entry payload. Redis joins head and payload, so the gateway never copies a
- * large payload to append it.
+ * marker TTL ms, entry payload, a new log id. Redis joins head and payload, so the gateway never
+ * copies a large payload to append it. The first seq of a numbering names it with the new log id,
+ * unless a subscribe named it already (`POSITION_SCRIPT`); counter and log id are given the same
+ * expiry in the same call, so they go together and a numbering that starts again from 1 is named
+ * anew.
  */
 const APPEND_SCRIPT = `
 local appended = redis.call('GET', KEYS[3])
@@ -45,9 +48,26 @@ if excess > 0 then
     if ts and ts < tonumber(ARGV[3]) then redis.call('ZREM', KEYS[2], member) else break end
   end
 end
+if seq == 1 then redis.call('SET', KEYS[4], ARGV[8], 'NX') end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
 return seq
+`;
+
+/**
+ * The thread's last seq and log id, naming the numbering if nothing has yet (a thread with no
+ * event, or one numbered before log ids existed). KEYS: seq counter, log id. ARGV: a new log id,
+ * its TTL ms.
+ */
+const POSITION_SCRIPT = `
+local seq = redis.call('GET', KEYS[1])
+local logId = redis.call('GET', KEYS[2])
+if not logId then
+  logId = ARGV[1]
+  redis.call('SET', KEYS[2], logId, 'PX', ARGV[2])
+end
+return { seq or '0', logId }
 `;
 
 /** The shared log: every gateway process on the same Redis numbers and replays the same way. */
@@ -81,7 +101,12 @@ export class RedisEventLogStore implements EventLogStore {
   ): Promise<number> {
     const seq = await this.redis.bounded('append', (client) =>
       client.eval(APPEND_SCRIPT, {
-        keys: [seqKey(threadId), eventsKey(threadId), appendedKey(threadId, eventId)],
+        keys: [
+          seqKey(threadId),
+          eventsKey(threadId),
+          appendedKey(threadId, eventId),
+          logIdKey(threadId),
+        ],
         arguments: [
           head,
           String(this.retention),
@@ -90,6 +115,7 @@ export class RedisEventLogStore implements EventLogStore {
           String(SEQ_TTL_MS),
           String(APPENDED_TTL_MS),
           payload,
+          randomUUID(),
         ],
       }),
     );
@@ -132,6 +158,17 @@ export class RedisEventLogStore implements EventLogStore {
     return value ? Number(value.toString()) : 0;
   }
 
+  async position(threadId: string): Promise<LogPosition> {
+    const reply = await this.redis.bounded('position', (client) =>
+      client.eval(POSITION_SCRIPT, {
+        keys: [seqKey(threadId), logIdKey(threadId)],
+        arguments: [randomUUID(), String(SEQ_TTL_MS)],
+      }),
+    );
+    const [seq, logId] = reply as unknown as [Buffer, Buffer];
+    return { lastSeq: Number(seq.toString()), logId: logId.toString() };
+  }
+
   /** Redis trims on append and expires idle threads by itself. */
   async sweep(): Promise<number> {
     return 0;
@@ -145,6 +182,10 @@ function seqKey(threadId: string): string {
 
 function eventsKey(threadId: string): string {
   return `agent-gateway:thread:{${threadId}}:events`;
+}
+
+function logIdKey(threadId: string): string {
+  return `agent-gateway:thread:{${threadId}}:log-id`;
 }
 
 function appendedKey(threadId: string, eventId: string): string {

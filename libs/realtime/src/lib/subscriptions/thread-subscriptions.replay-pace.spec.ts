@@ -38,7 +38,7 @@ describe('ThreadSubscriptions, replaying more than the outbox holds (real socket
 
     const result = await harness.subscriptions.subscribe(harness.connectionId, 'long-gap', 0);
 
-    expect(result).toEqual({ lastSeq: 200, replayed: 200 });
+    expect(result).toEqual({ lastSeq: 200, replayed: 200, logId: expect.any(String) });
     await harness.receivedUpTo(200);
     expect([...new Set(harness.received)]).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(harness.disconnected).toBe(false);
@@ -50,7 +50,7 @@ describe('ThreadSubscriptions, replaying more than the outbox holds (real socket
     const result = await harness.subscriptions.subscribe(harness.connectionId, 'slow-reader', 0);
 
     // Waiting for the whole replay would hold the reply past the client's request timeout.
-    expect(result).toEqual({ lastSeq: 200, replayed: 200 });
+    expect(result).toEqual({ lastSeq: 200, replayed: 200, logId: expect.any(String) });
     expect(new Set(harness.received).size).toBeLessThan(200);
     await harness.receivedUpTo(200);
     expect([...new Set(harness.received)]).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));

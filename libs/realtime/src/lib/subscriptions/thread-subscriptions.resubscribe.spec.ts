@@ -39,7 +39,7 @@ describe('ThreadSubscriptions, subscribing again, a log that does not answer, a 
     subscriptions.dispatch(logged);
     await publish('busy', 'three');
 
-    await expect(again).resolves.toEqual({ lastSeq: 3, replayed: 0 });
+    await expect(again).resolves.toEqual({ lastSeq: 3, replayed: 0, logId: expect.any(String) });
     await harness.receivedUpTo(3);
     expect([...new Set(harness.received)]).toEqual([1, 2, 3]);
   });
@@ -52,9 +52,32 @@ describe('ThreadSubscriptions, subscribing again, a log that does not answer, a 
     await expect(subscriptions.subscribe(connectionId, 'restarted', 40)).resolves.toEqual({
       lastSeq: 3,
       replayed: 3,
+      logId: expect.any(String),
     });
     await harness.receivedUpTo(3);
     expect(harness.received).toEqual([1, 2, 3]);
+  });
+
+  it('replays the whole log to a client that names another numbering, whatever its afterSeq', async () => {
+    const { subscriptions, connectionId } = harness;
+    for (const text of ['one', 'two', 'three', 'four']) await publish('renumbered', text);
+    const { logId } = await log.position('renumbered');
+
+    // It saw seq 2 of a log since lost; this one has numbered past it.
+    await expect(
+      subscriptions.subscribe(connectionId, 'renumbered', 2, 'a-lost-log'),
+    ).resolves.toEqual({ lastSeq: 4, replayed: 4, logId });
+    await harness.receivedUpTo(4);
+    expect(harness.received).toEqual([1, 2, 3, 4]);
+    // Naming this numbering, it is replayed what follows its afterSeq alone.
+    const other = await startSubscribedClient(log);
+    try {
+      await expect(
+        other.subscriptions.subscribe(other.connectionId, 'renumbered', 2, logId),
+      ).resolves.toMatchObject({ replayed: 2 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers unavailable when the log does not answer, and leaves no subscription that holds events forever', async () => {

@@ -10,6 +10,8 @@ import { ThreadCursor } from './thread-cursor';
 export interface SubscribeResult {
   lastSeq: number;
   replayed: number;
+  /** The numbering the thread's seqs belong to (`LogPosition`). */
+  logId: string;
 }
 
 /** What a client is advised to wait before subscribing again when the event log did not answer. */
@@ -52,11 +54,14 @@ export class ThreadSubscriptions {
    * thread, exactly as before (its cursor is kept: replacing it would drop what arrives while the
    * log is asked for its last seq). The event log not answering is `unavailable`, and leaves no
    * half-made subscription behind: events held for a cursor that never catches up are lost.
+   * `logId`, the numbering the client's `afterSeq` counts in: another than the log's means it
+   * saw none of this numbering's events, and is replayed them all, as is a client ahead of it.
    */
   async subscribe(
     connectionId: string,
     threadId: string,
     afterSeq?: number,
+    logId?: string,
   ): Promise<SubscribeResult> {
     const connection = this.connections.get(connectionId);
     if (!connection)
@@ -66,21 +71,28 @@ export class ThreadSubscriptions {
       );
     const current = this.byThread.get(threadId)?.get(connectionId);
     if (current && afterSeq === undefined) {
-      const lastSeq = await this.fromLog(threadId, () => this.log.lastSeq(threadId));
-      return { lastSeq: Math.max(lastSeq, current.nextSeq - 1), replayed: 0 };
+      const position = await this.fromLog(threadId, () => this.log.position(threadId));
+      return {
+        lastSeq: Math.max(position.lastSeq, current.nextSeq - 1),
+        replayed: 0,
+        logId: position.logId,
+      };
     }
     const cursor = new ThreadCursor();
     this.attach(connectionId, threadId, cursor);
     try {
-      const lastSeq = await this.fromLog(threadId, () => this.log.lastSeq(threadId));
+      const position = await this.fromLog(threadId, () => this.log.position(threadId));
+      const { lastSeq } = position;
       let replayed = 0;
       if (afterSeq === undefined) {
         cursor.nextSeq = lastSeq + 1;
       } else {
-        // A client ahead of the log saw seqs of a log since lost (an in-process gateway restarted):
-        // every event the log now holds is new to it, and is replayed. A client that keeps to the
-        // contract's "drop a seq you have seen" loses nothing by it: at worst it drops them.
-        cursor.nextSeq = afterSeq > lastSeq ? 1 : afterSeq + 1;
+        // A client ahead of the log, or one that names another numbering, saw seqs of a log since
+        // lost (an in-process gateway restarted): every event the log now holds is new to it, and
+        // is replayed. A client that keeps to the contract's "drop a seq you have seen" loses
+        // nothing by it: at worst it drops them.
+        const lost = afterSeq > lastSeq || (logId !== undefined && logId !== position.logId);
+        cursor.nextSeq = lost ? 1 : afterSeq + 1;
         replayed = await this.fromLog(threadId, () =>
           this.catchUp(connection, threadId, cursor, lastSeq, false),
         );
@@ -93,7 +105,7 @@ export class ThreadSubscriptions {
         }
       }
       this.releaseHeld(connection, threadId, cursor);
-      return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed };
+      return { lastSeq: Math.max(lastSeq, cursor.nextSeq - 1), replayed, logId: position.logId };
     } catch (error) {
       this.detach(connectionId, threadId, cursor);
       throw error;

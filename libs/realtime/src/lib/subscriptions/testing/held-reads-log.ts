@@ -1,5 +1,9 @@
 import type { EventEnvelope } from '@agent-gateway/events';
-import type { EventLogStore, UnsequencedEnvelope } from '../../event-log/event-log.store';
+import type {
+  EventLogStore,
+  LogPosition,
+  UnsequencedEnvelope,
+} from '../../event-log/event-log.store';
 import { InMemoryEventLogStore } from '../../event-log/in-memory-event-log.store';
 
 /**
@@ -35,6 +39,12 @@ export class HeldReadsLog implements EventLogStore {
   async lastSeq(threadId: string): Promise<number> {
     await this.held(undefined);
     return this.inner.lastSeq(threadId);
+  }
+
+  /** As `lastSeq`: answers once released. */
+  async position(threadId: string): Promise<LogPosition> {
+    await this.held(undefined);
+    return this.inner.position(threadId);
   }
 
   sweep(now: number): Promise<number> {
