@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
 import { recordEvents } from './support/sdk-helpers';
+import { until } from '@agent-gateway/test-support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -81,52 +82,79 @@ describe('the web chat page in a real browser', () => {
     await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 10_000 });
   }, 40_000);
 
-  it('shows what was written on its thread while an in-process gateway restarted', async () => {
-    // The restarted gateway keeps the transcripts, not the log: it numbers the thread from 1 again.
+  /**
+   * The page asks `pageQuestions` on one thread (reloading after the first, so that it resumes
+   * once, as a page that reconnected before does), the in-process gateway restarts (keeping the
+   * transcripts, not the log: it numbers the thread from 1 again), and another device of the same
+   * user asks `otherQuestions` on that thread before the page is back; then `check` looks at
+   * what the page shows.
+   */
+  async function restartWhileAnotherDeviceWrites(
+    pageQuestions: string[],
+    otherQuestions: string[],
+    check: (page: Page) => Promise<void>,
+  ): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-'));
     let restartable = await startGateway({ SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
-    const writer: AgentGatewayClient[] = [];
+    const others: AgentGatewayClient[] = [];
     try {
       const port = new URL(restartable.url).port;
       const page = await browser.newPage();
       await page.goto(restartable.url);
-      await page.locator('#status.online').waitFor({ timeout: 10_000 });
-      // Two runs: the page stands past where the restarted gateway's numbering will be.
-      await page.fill('#text', 'what is 2+3*4');
-      await page.click('#send');
-      await page.locator('.msg.assistant', { hasText: '14' }).waitFor({ timeout: 10_000 });
-      await page.fill('#text', 'what is 2+3*5');
-      await page.click('#send');
-      await page.locator('.msg.assistant', { hasText: '17' }).waitFor({ timeout: 10_000 });
+      for (const [index, question] of pageQuestions.entries()) {
+        await page.locator('#status.online').waitFor({ timeout: 10_000 });
+        const answers = await page.locator('.msg.assistant').count();
+        await page.fill('#text', question);
+        await page.click('#send');
+        await page.locator('.msg.assistant').nth(answers).waitFor({ timeout: 10_000 });
+        // The run over (its cancel button off) before the next question or the reload.
+        await page.waitForFunction('!document.querySelector("#cancel:not([disabled])")');
+        if (index === 0) await page.reload();
+      }
       const threadId = (await page.evaluate('sessionStorage.getItem("threadId")')) as string;
       const userId = await page.inputValue('#user');
 
       await restartable.close();
       restartable = await startGateway({ PORT: port, SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
-      // Another device of the same user, before the page is back.
       const other = new AgentGatewayClient(restartable.url, {
         auth: { userId },
         socket: { transports: ['websocket'] },
       });
-      writer.push(other);
+      others.push(other);
       await other.connected();
       const written = recordEvents(other);
-      const run = await other.send({ threadId, text: 'what is 1+1' });
-      await new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error('the run did not end')), 10_000);
-        const poll = setInterval(() => {
-          if (!written.ended(run.runId)) return;
-          clearInterval(poll);
-          clearTimeout(deadline);
-          resolve();
-        }, 20);
-      });
+      for (const question of otherQuestions) {
+        const run = await other.send({ threadId, text: question });
+        await until(() => written.ended(run.runId), 10_000);
+      }
 
-      await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 15_000 });
+      await check(page);
     } finally {
-      for (const client of writer) client.close();
+      for (const client of others) client.close();
       await restartable.close();
       await rm(dataDir, { recursive: true, force: true });
     }
+  }
+
+  it('shows what was written on its thread while an in-process gateway restarted', async () => {
+    // The page stands past where the restarted gateway's numbering will be.
+    await restartWhileAnotherDeviceWrites(
+      ['what is 2+3*4', 'what is 2+3*5'],
+      ['what is 1+1'],
+      async (page) => {
+        await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 15_000 });
+      },
+    );
+  }, 40_000);
+
+  it('shows it too when the new numbering passed where the page stood (told by logId)', async () => {
+    await restartWhileAnotherDeviceWrites(
+      ['what is 2+3*4'],
+      ['what is 2+2', 'what is 3+3'],
+      async (page) => {
+        await page.locator('.msg.assistant', { hasText: '= 4' }).waitFor({ timeout: 15_000 });
+        await page.locator('.msg.assistant', { hasText: '= 6' }).waitFor({ timeout: 5_000 });
+      },
+    );
   }, 40_000);
 });

@@ -190,4 +190,46 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('after an in-process restart whose new numbering passed its afterSeq, hands out all of it (logId)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-'));
+    try {
+      // Grace for runs in flight (none here): the advised wait before coming back is longer.
+      gateway = await startGateway({ SHUTDOWN_GRACE_MS: '2000', DATA_DIR: dataDir });
+      const port = new URL(gateway.url).port;
+      const reader = client('erin');
+      await reader.connected();
+      const events = recordEvents(reader);
+      const first = await reader.send({ text: 'what is 1+1' });
+      const threadId = first.threadId;
+      await until(() => events.ended(first.runId));
+      const seenBefore = events.seqs(threadId).length;
+      // Resumed once: the reply names the numbering its seqs count in.
+      await reader.subscribe(threadId, seenBefore);
+
+      let writtenSeqs: number[] = [];
+      await reconnected(reader, async () => {
+        await (gateway as RunningGateway).close();
+        gateway = await startGateway({ PORT: port, SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
+        // Two runs while the reader waits: the new numbering goes past the reader's seq.
+        const writer = client('erin');
+        await writer.connected();
+        const written = recordEvents(writer);
+        for (const text of ['what is 2+2', 'what is 3+3']) {
+          const run = await writer.send({ threadId, text });
+          await until(() => written.ended(run.runId), 10_000);
+        }
+        writtenSeqs = written.seqs(threadId);
+        expect(reader.socket.connected).toBe(false);
+      });
+      expect(writtenSeqs.length).toBeGreaterThan(seenBefore);
+
+      await until(() => events.seqs(threadId).length >= seenBefore + writtenSeqs.length, 10_000);
+      expect(events.seqs(threadId).slice(seenBefore)).toEqual(oneTo(writtenSeqs.length));
+    } finally {
+      await gateway?.close();
+      gateway = undefined;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -318,12 +318,18 @@ export class AgentGatewayClient {
   ): Promise<ThreadSubscribeResult> {
     const release = this.hold(threadId);
     const askedAt = this.tracker.mark();
+    // With afterSeq, the numbering it counts in: a gateway that lost the log since replays it all.
+    const logId = afterSeq === undefined ? undefined : this.tracker.logIdOf(threadId);
     try {
       const result = await this.request(
         'thread:subscribe',
-        afterSeq === undefined ? { threadId } : { threadId, afterSeq },
+        afterSeq === undefined
+          ? { threadId }
+          : logId === undefined
+            ? { threadId, afterSeq }
+            : { threadId, afterSeq, logId },
       );
-      this.tracker.subscribed(threadId, afterSeq, result.lastSeq, askedAt);
+      this.tracker.subscribed(threadId, afterSeq, result, askedAt);
       return result;
     } finally {
       release();

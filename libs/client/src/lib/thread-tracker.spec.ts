@@ -38,9 +38,9 @@ describe('ThreadTracker', () => {
   it('resumes from where it stands, never behind a seq it already handed out', () => {
     const tracker = new ThreadTracker();
     tracker.accept(event('a', 7));
-    tracker.subscribed('a', 2, 9);
+    tracker.subscribed('a', 2, { lastSeq: 9 });
     expect(tracker.followed()).toEqual([['a', 7]]);
-    tracker.subscribed('c', 5, 9);
+    tracker.subscribed('c', 5, { lastSeq: 9 });
     expect(tracker.accept(event('c', 5))).toBe(false);
     tracker.unfollow('a');
     expect(tracker.followed()).toEqual([['c', 5]]);
@@ -48,7 +48,7 @@ describe('ThreadTracker', () => {
 
   it('stands at the lastSeq a subscribe without afterSeq answered, not at 0', () => {
     const tracker = new ThreadTracker();
-    tracker.subscribed('a', undefined, 12);
+    tracker.subscribed('a', undefined, { lastSeq: 12 });
     expect(tracker.followed()).toEqual([['a', 12]]);
     // Released live while the subscribe was answered: still handed out, not taken for a repeat.
     expect(tracker.accept(event('a', 12))).toBe(true);
@@ -61,7 +61,7 @@ describe('ThreadTracker', () => {
   it('starts over when the gateway answers a resume below its afterSeq (its log was lost): all it replays is new', () => {
     const tracker = new ThreadTracker();
     tracker.accept(event('a', 40));
-    tracker.subscribed('a', 40, 3);
+    tracker.subscribed('a', 40, { lastSeq: 3 });
     expect(tracker.lastSeq('a')).toBe(0);
     expect([1, 2, 2, 3, 4].map((seq) => tracker.accept(event('a', seq)))).toEqual([
       true,
@@ -80,7 +80,7 @@ describe('ThreadTracker', () => {
     expect(tracker.accept(event('a', 2))).toBe(false);
     expect(tracker.accept(event('a', 2, true))).toBe(false);
     expect(tracker.followed()).toEqual([]);
-    tracker.subscribed('a', 2, 5);
+    tracker.subscribed('a', 2, { lastSeq: 5 });
     expect(tracker.accept(event('a', 3))).toBe(true);
   });
 
@@ -88,16 +88,16 @@ describe('ThreadTracker', () => {
     const tracker = new ThreadTracker();
     const before = tracker.mark();
     tracker.unfollow('a');
-    tracker.subscribed('a', undefined, 8, before);
+    tracker.subscribed('a', undefined, { lastSeq: 8 }, before);
     expect(tracker.follows('a')).toBe(false);
     expect(tracker.accept(event('a', 9))).toBe(false);
     const after = tracker.mark();
-    tracker.subscribed('a', undefined, 8, after);
+    tracker.subscribed('a', undefined, { lastSeq: 8 }, after);
     expect(tracker.followed()).toEqual([['a', 8]]);
     // An unfollow of another thread does not make this thread's reply stale.
     const other = tracker.mark();
     tracker.unfollow('b');
-    tracker.subscribed('c', undefined, 2, other);
+    tracker.subscribed('c', undefined, { lastSeq: 2 }, other);
     expect(tracker.follows('c')).toBe(true);
   });
 
@@ -114,8 +114,24 @@ describe('ThreadTracker', () => {
     const tracker = new ThreadTracker();
     tracker.accept(event('a', 5));
     // Events 6 to 9 are still on their way through the subscription the gateway keeps.
-    tracker.subscribed('a', undefined, 9);
+    tracker.subscribed('a', undefined, { lastSeq: 9 });
     expect(tracker.followed()).toEqual([['a', 5]]);
     expect(tracker.accept(event('a', 6))).toBe(true);
+  });
+
+  it('starts over when a resume is answered under another logId, though its lastSeq is past afterSeq', () => {
+    const tracker = new ThreadTracker();
+    tracker.subscribed('a', undefined, { lastSeq: 0, logId: 'first' });
+    [1, 2, 3].forEach((seq) => tracker.accept(event('a', seq)));
+    expect(tracker.logIdOf('a')).toBe('first');
+    // The same numbering: a resume, its replay's repeats dropped.
+    tracker.subscribed('a', 3, { lastSeq: 5, logId: 'first' });
+    expect(tracker.accept(event('a', 3))).toBe(false);
+    expect(tracker.accept(event('a', 4))).toBe(true);
+    // A restarted gateway that numbered 1 to 9 meanwhile: all of them new.
+    tracker.subscribed('a', 4, { lastSeq: 9, logId: 'second' });
+    expect(tracker.logIdOf('a')).toBe('second');
+    expect(tracker.accept(event('a', 1))).toBe(true);
+    expect(tracker.lastSeq('a')).toBe(1);
   });
 });

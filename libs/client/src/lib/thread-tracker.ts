@@ -8,6 +8,14 @@ interface Position {
    * one answered (0 for a thread this client created). A resume asks after the greater of the two.
    */
   standing: number;
+  /** The numbering the seqs count in, as the last subscribe's reply named it (if it did). */
+  logId?: string;
+}
+
+/** What a `thread:subscribe` reply says of where the thread stands. */
+export interface SubscribeAnswer {
+  lastSeq: number;
+  logId?: string;
 }
 
 /**
@@ -37,24 +45,27 @@ export class ThreadTracker {
 
   /**
    * A `thread:subscribe` was answered: with `afterSeq` the gateway replays what follows it; without,
-   * it stands at `lastSeq`. A `lastSeq` below `afterSeq` means the gateway's log was lost (an
-   * in-process gateway restarted and numbers the thread from 1 again): it replays all it holds,
-   * every event of the new numbering, and the thread starts over, or each would be taken for a
-   * repeat.
+   * it stands at `lastSeq`. A `lastSeq` below `afterSeq`, or a `logId` other than the one the
+   * thread's seqs were seen under, means the gateway's log was lost (an in-process gateway
+   * restarted and numbers the thread from 1 again): it replays all it holds, every event of the
+   * new numbering, and the thread starts over, or each would be taken for a repeat.
    */
   subscribed(
     threadId: string,
     afterSeq: number | undefined,
-    lastSeq: number,
+    answer: SubscribeAnswer,
     askedAt: number = this.unfollows,
   ): void {
+    const { lastSeq, logId } = answer;
     // Unsubscribed while the subscribe was on its way: the gateway takes the two in order, so the
     // thread ends unsubscribed there, and must here too (not followed again, nor resumed).
     if ((this.dropped.get(threadId) ?? 0) > askedAt) return;
     this.dropped.delete(threadId);
     const current = this.positions.get(threadId);
-    if (afterSeq !== undefined && lastSeq < afterSeq) {
-      this.positions.set(threadId, { standing: 0 });
+    const renumbered =
+      logId !== undefined && current?.logId !== undefined && logId !== current.logId;
+    if (afterSeq !== undefined && (lastSeq < afterSeq || renumbered)) {
+      this.positions.set(threadId, logId === undefined ? { standing: 0 } : { standing: 0, logId });
       return;
     }
     // Subscribed again without afterSeq, a followed thread keeps where it stands: the gateway
@@ -66,7 +77,15 @@ export class ThreadTracker {
         : Math.max(current?.standing ?? 0, afterSeq ?? lastSeq);
     const seen =
       afterSeq === undefined ? current?.seen : Math.max(current?.seen ?? afterSeq, afterSeq);
-    this.positions.set(threadId, seen === undefined ? { standing } : { seen, standing });
+    const position: Position = seen === undefined ? { standing } : { seen, standing };
+    const named = logId ?? current?.logId;
+    if (named !== undefined) position.logId = named;
+    this.positions.set(threadId, position);
+  }
+
+  /** The numbering the thread's seqs were seen under, for a resume to name (`subscribed`). */
+  logIdOf(threadId: string): string | undefined {
+    return this.positions.get(threadId)?.logId;
   }
 
   unfollow(threadId: string): void {
