@@ -1,6 +1,6 @@
 import { AgentGatewayClient, type AgentGatewayClientOptions } from '@agent-gateway/client';
 import { ThreadSubscriptions } from '@agent-gateway/realtime';
-import { until } from '@agent-gateway/test-support';
+import { TestRedisServer, until } from '@agent-gateway/test-support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,36 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
 
     await until(() => events.ended(run.runId), 10_000);
     expect(events.seqs(last)).toEqual(written.seqs(last));
+  });
+
+  it('answers a send on a thread whose resume the gateway keeps refusing unavailable, rather than wait for ever', async () => {
+    const redis = await TestRedisServer.start();
+    try {
+      gateway = await startGateway({ REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '200' });
+      const reader = new AgentGatewayClient(gateway.url, {
+        auth: { userId: 'frank' },
+        requestTimeoutMs: 1000,
+        socket: { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 200 },
+      });
+      clients.push(reader);
+      await reader.connected();
+      const events = recordEvents(reader);
+      const run = await reader.send({ text: 'what is 1+1' });
+      await until(() => events.ended(run.runId));
+
+      // The event log stops answering: every resume is refused unavailable, and tried again.
+      redis.pause();
+      await reconnected(reader, () => reader.socket.io.engine.close());
+      await expect(reader.send({ threadId: run.threadId, text: 'again' })).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('not resumed') as string,
+      });
+    } finally {
+      redis.resume();
+      await gateway?.close();
+      gateway = undefined;
+      await redis.stop();
+    }
   });
 
   it('does not undo an unsubscribe the application makes while the resume works through its threads', async () => {

@@ -392,31 +392,42 @@ export class AgentGatewayClient {
   /**
    * Resolves once the thread is resumed on the current connection: at once when it is (or has
    * nothing to resume), else when its resume ends, whatever its outcome. Offline, it first waits
-   * for the connection, at most `requestTimeoutMs`, as a request would.
+   * for the connection; each wait at most `requestTimeoutMs`, as a request would (then
+   * `unavailable`).
    */
   private async resumed(threadId: string): Promise<void> {
-    if (!this.socket.connected && !this.closed) await this.nextConnection();
-    await this.resumes.get(threadId);
+    if (!this.socket.connected && !this.closed) {
+      let onConnect: (() => void) | undefined;
+      const connected = new Promise<void>((resolve) => (onConnect = resolve));
+      this.socket.once('connect', onConnect as () => void);
+      try {
+        await this.within(connected, 'not connected');
+      } finally {
+        this.socket.off('connect', onConnect);
+      }
+    }
+    const resume = this.resumes.get(threadId);
+    // A resume the gateway keeps refusing (its log unavailable) is tried for as long as the
+    // connection lasts: the send waits for it no longer than for any reply.
+    if (resume !== undefined) await this.within(resume, `thread ${threadId} not resumed`);
   }
 
-  /** The next `connect` (after this client's own handler, which starts the resume). */
-  private nextConnection(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.socket.off('connect', onConnect);
-        reject(
-          new GatewayRequestError({
-            code: 'unavailable',
-            message: `not connected within ${this.requestTimeoutMs} ms`,
-          }),
-        );
-      }, this.requestTimeoutMs);
-      const onConnect = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.socket.once('connect', onConnect);
+  /** `work`, or `unavailable` once `requestTimeoutMs` has passed (the work goes on). */
+  private within(work: Promise<void>, what: string): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GatewayRequestError({
+              code: 'unavailable',
+              message: `${what} within ${this.requestTimeoutMs} ms`,
+            }),
+          ),
+        this.requestTimeoutMs,
+      );
     });
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 
   /**
