@@ -55,6 +55,24 @@ describe('RedisEventLogStore against a real Redis', () => {
     expect(after.logId).not.toBe(before.logId);
   });
 
+  it('names a thread numbered before log ids existed so that the name expires with its counter', async () => {
+    const threadId = `t-${randomUUID()}`;
+    const seq = `agent-gateway:thread:{${threadId}}:seq`;
+    const logIdKey = `agent-gateway:thread:{${threadId}}:log-id`;
+    // An old gateway's thread: a counter, with days left to live, and no log id.
+    await processA.bounded('set', (client) => client.set(seq, '5', { PX: 5 * 86_400_000 }));
+
+    const named = await logA.position(threadId);
+
+    expect(named.lastSeq).toBe(5);
+    const [seqTtl, nameTtl] = await processA.bounded('pttl', async (client) => [
+      await client.pTTL(seq),
+      await client.pTTL(logIdKey),
+    ]);
+    expect(nameTtl).toBeGreaterThan(0);
+    expect(Math.abs(nameTtl - seqTtl)).toBeLessThan(1000);
+  });
+
   it('numbers a thread without gap or duplicate when two processes append at once', async () => {
     const threadId = `t-${randomUUID()}`;
     const appended = await Promise.all(

@@ -57,15 +57,18 @@ return seq
 
 /**
  * The thread's last seq and log id, naming the numbering if nothing has yet (a thread with no
- * event, or one numbered before log ids existed). KEYS: seq counter, log id. ARGV: a new log id,
- * its TTL ms.
+ * event, or one numbered before log ids existed). A counter's new name expires with it, as the
+ * appends keep the two (a name that outlived its counter would name the next numbering too).
+ * KEYS: seq counter, log id. ARGV: a new log id, the TTL ms of one with no counter.
  */
 const POSITION_SCRIPT = `
 local seq = redis.call('GET', KEYS[1])
 local logId = redis.call('GET', KEYS[2])
 if not logId then
   logId = ARGV[1]
-  redis.call('SET', KEYS[2], logId, 'PX', ARGV[2])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl <= 0 then ttl = ARGV[2] end
+  redis.call('SET', KEYS[2], logId, 'PX', ttl)
 end
 return { seq or '0', logId }
 `;
