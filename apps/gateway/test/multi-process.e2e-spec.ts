@@ -125,18 +125,22 @@ describe('two gateway processes on one Redis act as one', () => {
       threadId: string;
       runId: string;
       messageId: string;
+      logId: string;
     };
     const again = await request(b, 'chat:send', {
       threadId: created.threadId,
       text: 'what is 1+2',
       clientMessageId,
     });
+    // The first answer again; one log in Redis, so one numbering, named alike by both.
     expect(again).toEqual({
       ok: true,
       threadId: created.threadId,
       runId: created.runId,
       messageId: created.messageId,
+      logId: created.logId,
     });
+    expect(created.logId).toEqual(expect.any(String));
     a.close();
     b.close();
   });

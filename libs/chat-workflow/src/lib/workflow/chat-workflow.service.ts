@@ -144,7 +144,6 @@ export class ChatWorkflowService {
     agent: string,
     ids: SendIds,
   ): Promise<ChatSendResult> {
-    const answer: ChatSendResult = { ...ids };
     const message: StoredMessage = {
       id: ids.messageId,
       role: 'user',
@@ -159,7 +158,9 @@ export class ChatWorkflowService {
     // Before anything is written: a connection that cannot follow the thread (the event log does
     // not answer, the connection is closing) is refused with nothing changed. Also for a repeat:
     // the retry may come from a new connection that wants the run's events.
-    await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
+    const { logId } = await this.subscriptions.subscribe(ctx.connectionId, ids.threadId);
+    // The numbering the run's seqs will count in, for the client to resume the thread under.
+    const answer: ChatSendResult = { ...ids, logId };
     if (request.threadId !== undefined) {
       // A client may send its next message as soon as it sees agent_completed, before the answer
       // is in the transcript: the agent must be given the conversation with that answer in it.
@@ -171,7 +172,7 @@ export class ChatWorkflowService {
       message,
       request.threadId === undefined,
     );
-    if (prior.kind === 'duplicate') return prior.answer;
+    if (prior.kind === 'duplicate') return { ...prior.answer, logId };
 
     // A retry, or a twin on another gateway, may find the run already started by the first attempt.
     if (request.clientMessageId !== undefined && !(await this.dedup.claimRunStart(ids.runId))) {

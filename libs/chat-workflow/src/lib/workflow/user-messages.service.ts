@@ -10,7 +10,7 @@ export type DurableOutcome =
   /** The message is durable now (or was already, from an earlier attempt); `history` precedes it. */
   | { kind: 'new'; history: readonly StoredMessage[] }
   /** The transcript already holds this clientMessageId under other ids: answer those. */
-  | { kind: 'duplicate'; answer: ChatSendResult };
+  | { kind: 'duplicate'; answer: Omit<ChatSendResult, 'logId'> };
 
 /**
  * The step `chat:send` may not answer ok without: the user message durable on disk. Idempotent

@@ -2,6 +2,8 @@ export interface ChatSendResult {
   threadId: string;
   runId: string;
   messageId: string;
+  /** The numbering of the thread's seqs, as `ThreadSubscribeResult.logId` (an extension). */
+  logId: string;
 }
 
 export interface ThreadSubscribeResult {
