@@ -221,28 +221,35 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
     }
   });
 
-  it('after an in-process restart whose new numbering passed its afterSeq, hands out all of it (logId)', async () => {
+  /**
+   * The reader follows two threads it created, the in-process gateway restarts, and another
+   * device runs twice on the second before the reader is back: the new numbering passes the
+   * reader's seq there, and only the logId tells. `onBack` runs as the reader reconnects.
+   */
+  async function restartPastWhereTheReaderStood(
+    userId: string,
+    onBack: (reader: AgentGatewayClient, threadId: string) => void = () => undefined,
+  ): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'agent-gateway-e2e-'));
     try {
       // Grace for runs in flight (none here): the advised wait before coming back is longer.
       gateway = await startGateway({ SHUTDOWN_GRACE_MS: '2000', DATA_DIR: dataDir });
       const port = new URL(gateway.url).port;
-      const reader = client('erin');
+      const reader = client(userId);
       await reader.connected();
       const events = recordEvents(reader);
-      const first = await reader.send({ text: 'what is 1+1' });
-      const threadId = first.threadId;
-      await until(() => events.ended(first.runId));
+      for (let index = 0; index < 2; index++) {
+        const run = await reader.send({ text: 'what is 1+1' });
+        await until(() => events.ended(run.runId));
+      }
+      const threadId = events.all[events.all.length - 1].threadId;
       const seenBefore = events.seqs(threadId).length;
-      // Resumed once: the reply names the numbering its seqs count in.
-      await reader.subscribe(threadId, seenBefore);
 
       let writtenSeqs: number[] = [];
       await reconnected(reader, async () => {
         await (gateway as RunningGateway).close();
         gateway = await startGateway({ PORT: port, SHUTDOWN_GRACE_MS: '0', DATA_DIR: dataDir });
-        // Two runs while the reader waits: the new numbering goes past the reader's seq.
-        const writer = client('erin');
+        const writer = client(userId);
         await writer.connected();
         const written = recordEvents(writer);
         for (const text of ['what is 2+2', 'what is 3+3']) {
@@ -251,6 +258,7 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
         }
         writtenSeqs = written.seqs(threadId);
         expect(reader.socket.connected).toBe(false);
+        reader.socket.once('connect', () => onBack(reader, threadId));
       });
       expect(writtenSeqs.length).toBeGreaterThan(seenBefore);
 
@@ -261,5 +269,16 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
       gateway = undefined;
       await rm(dataDir, { recursive: true, force: true });
     }
+  }
+
+  it('after an in-process restart whose new numbering passed its afterSeq, hands out all of it (logId)', async () => {
+    // The threads' logIds come from chat:send: the reader never subscribed itself.
+    await restartPastWhereTheReaderStood('erin');
+  });
+
+  it('does so too when the application subscribes to the thread without afterSeq as it comes back', async () => {
+    await restartPastWhereTheReaderStood('gina', (reader, threadId) => {
+      void reader.subscribe(threadId).catch(() => undefined);
+    });
   });
 });

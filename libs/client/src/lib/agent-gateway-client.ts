@@ -184,7 +184,7 @@ export class AgentGatewayClient {
       else await this.openSubscription(request.threadId, undefined);
     }
     const result = await this.request('chat:send', request);
-    this.tracker.followNew(result.threadId);
+    this.tracker.followNew(result.threadId, result.logId);
     return result;
   }
 

@@ -134,4 +134,20 @@ describe('ThreadTracker', () => {
     expect(tracker.accept(event('a', 1))).toBe(true);
     expect(tracker.lastSeq('a')).toBe(1);
   });
+
+  it('keeps the logId a followed thread was seen under when subscribed again without afterSeq', () => {
+    const tracker = new ThreadTracker();
+    tracker.followNew('a', 'first');
+    [1, 2, 3].forEach((seq) => tracker.accept(event('a', seq)));
+    // A restarted gateway answers a plain subscribe under its own numbering, replaying nothing.
+    tracker.subscribed('a', undefined, { lastSeq: 9, logId: 'second' });
+    expect(tracker.logIdOf('a')).toBe('first');
+    // The resume naming the old one is replayed all of the new numbering, and starts over.
+    tracker.subscribed('a', 3, { lastSeq: 9, logId: 'second' });
+    expect(tracker.logIdOf('a')).toBe('second');
+    expect(tracker.accept(event('a', 1))).toBe(true);
+    // A send on a followed thread does not rename it either.
+    tracker.followNew('a', 'third');
+    expect(tracker.logIdOf('a')).toBe('second');
+  });
 });

@@ -37,10 +37,19 @@ export class ThreadTracker {
     return this.positions.has(threadId);
   }
 
-  /** Follows a thread this client has just created: its numbering starts at 1. */
-  followNew(threadId: string): void {
+  /**
+   * Follows a thread this client has just sent on (`chat:send`): one it created starts at seq 1.
+   * The reply's `logId` names the numbering, unless the thread's seqs were seen under one
+   * already: a resume under that one, first, tells whether the gateway lost them.
+   */
+  followNew(threadId: string, logId?: string): void {
     this.dropped.delete(threadId);
-    if (!this.positions.has(threadId)) this.positions.set(threadId, { standing: 0 });
+    const position = this.positions.get(threadId);
+    if (position === undefined) {
+      this.positions.set(threadId, logId === undefined ? { standing: 0 } : { standing: 0, logId });
+    } else if (position.logId === undefined && logId !== undefined) {
+      position.logId = logId;
+    }
   }
 
   /**
@@ -78,7 +87,12 @@ export class ThreadTracker {
     const seen =
       afterSeq === undefined ? current?.seen : Math.max(current?.seen ?? afterSeq, afterSeq);
     const position: Position = seen === undefined ? { standing } : { seen, standing };
-    const named = logId ?? current?.logId;
+    // Without afterSeq the gateway replayed nothing: the seqs seen so far stay those of the
+    // numbering they were seen under, and the resume that names it tells whether it was lost.
+    const named =
+      current?.logId !== undefined && afterSeq === undefined
+        ? current.logId
+        : (logId ?? current?.logId);
     if (named !== undefined) position.logId = named;
     this.positions.set(threadId, position);
   }
