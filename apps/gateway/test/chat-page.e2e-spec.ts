@@ -82,6 +82,11 @@ describe('the web chat page in a real browser', () => {
     await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 10_000 });
   }, 40_000);
 
+  /** How many runs the page showed starting. */
+  function startedRuns(page: Page): Promise<number> {
+    return page.locator('.msg.step', { hasText: '▶ assistant started' }).count();
+  }
+
   /**
    * The page asks `pageQuestions` on one thread (reloading after the first, so that it resumes
    * once, as a page that reconnected before does), the in-process gateway restarts (keeping the
@@ -143,6 +148,9 @@ describe('the web chat page in a real browser', () => {
       ['what is 1+1'],
       async (page) => {
         await page.locator('.msg.assistant', { hasText: '= 2' }).waitFor({ timeout: 15_000 });
+        // Each run's events once: the second question's, and the other device's.
+        expect(await startedRuns(page)).toBe(2);
+        expect(await page.locator('.msg.assistant', { hasText: '= 2' }).count()).toBe(1);
       },
     );
   }, 40_000);
@@ -154,6 +162,9 @@ describe('the web chat page in a real browser', () => {
       async (page) => {
         await page.locator('.msg.assistant', { hasText: '= 4' }).waitFor({ timeout: 15_000 });
         await page.locator('.msg.assistant', { hasText: '= 6' }).waitFor({ timeout: 5_000 });
+        // The other device's two runs, each once (the page reloaded after its own: no steps).
+        expect(await startedRuns(page)).toBe(2);
+        expect(await page.locator('.msg.assistant', { hasText: '= 4' }).count()).toBe(1);
       },
     );
   }, 40_000);
