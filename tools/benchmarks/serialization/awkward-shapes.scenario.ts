@@ -39,6 +39,18 @@ export async function runAwkwardShapes(): Promise<AwkwardShapeRow[]> {
     '1 Mi control characters': () => ({ note: 'binary log', text: '\u0001'.repeat(1024 * 1024) }),
     // Over maxStringChars: the lib sends the marker, whose originalBytes must be counted.
     '64 Mi-character string': () => ({ note: 'dump', text: 'é'.repeat(64 * 1024 * 1024) }),
+    // Each key is named by its JSON text (up to 1 KiB), slow to escape: 6 KB of it per key.
+    'Map of 3 000 array keys': () => ({
+      note: 'index',
+      byKey: new Map(
+        Array.from({ length: 3000 }, (_, index) => [[`${'\ud800'.repeat(1000)}${index}`], index]),
+      ),
+    }),
+    // Pieces each up to the inline threshold, each about 1 ms to stringify.
+    '60 pieces of 16 000 lone surrogates': () => ({
+      note: 'garbled rows',
+      rows: Array.from({ length: 60 }, () => ({ s: '\ud800'.repeat(16_000) })),
+    }),
   };
   const rows: AwkwardShapeRow[] = [];
   try {
