@@ -49,4 +49,16 @@ describe('parseRequest', () => {
       refusal(() => parseRequest(threadHistorySchema, { threadId: 't', limit: 0 })).message,
     ).toMatch(/^limit: /);
   });
+
+  it('takes a logId back with afterSeq, and refuses one that is no string or an empty one', () => {
+    expect(
+      parseRequest(threadSubscribeSchema, { threadId: 't', afterSeq: 3, logId: 'a-log' }),
+    ).toEqual({ threadId: 't', afterSeq: 3, logId: 'a-log' });
+    expect(
+      refusal(() => parseRequest(threadSubscribeSchema, { threadId: 't', logId: 7 })).message,
+    ).toMatch(/^logId: /);
+    expect(
+      refusal(() => parseRequest(threadSubscribeSchema, { threadId: 't', logId: '' })).message,
+    ).toMatch(/^logId: /);
+  });
 });
