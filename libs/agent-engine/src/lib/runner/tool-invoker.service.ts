@@ -116,10 +116,13 @@ export class ToolInvoker {
     args: unknown,
     breaker: ManagedBreaker,
   ): Promise<unknown> {
+    // A run stopped meanwhile (while the call was announced, or during a retry's backoff,
+    // which no signal shortens) starts no tool: one with side effects would do them for a run
+    // that has ended, though the signal it is handed says so.
+    if (run.signal.aborted) throw run.signal.reason;
     const controller = new AbortController();
     const forwardStop = (): void => controller.abort(run.signal.reason);
-    if (run.signal.aborted) forwardStop();
-    else run.signal.addEventListener('abort', forwardStop, { once: true });
+    run.signal.addEventListener('abort', forwardStop, { once: true });
     const { runId, userId } = run.request;
     try {
       return await breaker.fire(() =>

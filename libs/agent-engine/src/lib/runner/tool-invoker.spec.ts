@@ -195,4 +195,51 @@ describe('tool calls', () => {
     expect(lifecycleViolations(events)).toEqual([]);
     await engineTimeout.close();
   });
+
+  it('never starts a tool for a run cancelled while the call was being announced', async () => {
+    fx.sideEffectTool.behaviour = () => Promise.resolve({ charged: true });
+    let call: Promise<ToolCallResult> | undefined;
+    fx.agent.behaviour = async ({ callTool, signal }) => {
+      call = callTool('side_effect_probe', { value: 1 });
+      return untilAborted(signal);
+    };
+    let runId = '';
+    // The client cancels while tool_executing is being recorded (a slow event log).
+    fx.sink.beforePublish = async (event) => {
+      if (event.type !== 'tool_executing') return;
+      fx.engine.cancel(runId, 'user-1');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+
+    const handle = fx.run();
+    runId = handle.runId;
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    await expect(handle.done).resolves.toMatchObject({ status: 'failed', code: 'cancelled' });
+    await expect(call).resolves.toMatchObject({ ok: false });
+    expect(fx.sideEffectTool.attempts).toBe(0);
+  });
+
+  it('does not retry an idempotent tool once its run is cancelled during the backoff', async () => {
+    let call: Promise<ToolCallResult> | undefined;
+    let runId = '';
+    fx.idempotentTool.behaviour = () => {
+      // The first attempt fails, and the user cancels before the retry is due: this timer was
+      // set before the backoff's, for no longer, so it fires first.
+      setTimeout(() => fx.engine.cancel(runId, 'user-1'), 0);
+      return Promise.reject(new Error('transient'));
+    };
+    fx.agent.behaviour = async ({ callTool, signal }) => {
+      call = callTool('idempotent_probe', {});
+      return untilAborted(signal);
+    };
+
+    const handle = fx.run();
+    runId = handle.runId;
+    await jest.advanceTimersByTimeAsync(1_000);
+
+    await expect(handle.done).resolves.toMatchObject({ status: 'failed', code: 'cancelled' });
+    await expect(call).resolves.toMatchObject({ ok: false });
+    expect(fx.idempotentTool.attempts).toBe(1);
+  });
 });
