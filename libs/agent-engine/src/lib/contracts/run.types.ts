@@ -26,12 +26,22 @@ export type RunOutcome =
   | { status: 'completed'; output: AgentOutput; durationMs: number }
   | { status: 'failed'; code: AgentErrorCode; message: string; durationMs: number };
 
+export interface RunStartOptions {
+  /**
+   * Awaited once the run has ended, before its terminal event is published: what a client must
+   * find done when it sees the run end (its answer durable in the transcript). Bounded by the
+   * engine at `agentTimeoutMs`; a rejection is logged, and the terminal event goes out either way.
+   */
+  beforeTerminal?: (outcome: RunOutcome) => Promise<void>;
+}
+
 export interface RunHandle {
   runId: string;
   /**
    * Never rejects; resolves with the outcome as the run ends, before its terminal event is
-   * published. What must follow a run before anyone can learn it ended (recording its answer)
-   * starts from here: a client may act on `agent_completed` before `done` resolves.
+   * published (and before `beforeTerminal` is done). What must be done before anyone can learn
+   * the run ended (recording its answer) belongs in `RunStartOptions.beforeTerminal`, which the
+   * terminal event waits for: a client may act on `agent_completed` before `done` resolves.
    */
   ended: Promise<RunOutcome>;
   /** Never rejects; resolves after the terminal event was published. */

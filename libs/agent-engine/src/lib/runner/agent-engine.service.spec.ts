@@ -57,6 +57,43 @@ describe('AgentEngine run lifecycle', () => {
     expect(await handle.ended).toEqual(await handle.done);
   });
 
+  it('publishes the terminal event only once beforeTerminal is done, and within agentTimeoutMs if it hangs', async () => {
+    fx.agent.behaviour = () => Promise.resolve('answer');
+    const order: string[] = [];
+    fx.sink.beforePublish = (event) => {
+      if (event.type === 'agent_completed') order.push('agent_completed published');
+      return Promise.resolve();
+    };
+    let finishWrite!: () => void;
+    const handle = fx.engine.start(
+      { runId: 'held', threadId: 't', userId: 'u', agent: 'programmable', input: 'q', history: [] },
+      fx.sink,
+      {
+        beforeTerminal: (outcome) => {
+          order.push(`beforeTerminal ${outcome.status}`);
+          return new Promise<void>((resolve) => (finishWrite = resolve));
+        },
+      },
+    );
+    await handle.ended;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['beforeTerminal completed']);
+    finishWrite();
+    await handle.done;
+    expect(order).toEqual(['beforeTerminal completed', 'agent_completed published']);
+
+    // One that never settles holds the end no longer than a run may last.
+    jest.useFakeTimers();
+    const hung = fx.engine.start(
+      { runId: 'hung', threadId: 't', userId: 'u', agent: 'programmable', input: 'q', history: [] },
+      fx.sink,
+      { beforeTerminal: () => new Promise<void>(() => undefined) },
+    );
+    await jest.advanceTimersByTimeAsync(30_000);
+    await expect(hung.done).resolves.toMatchObject({ status: 'completed' });
+    expect(fx.sink.last('hung', 'agent_completed')).toBeDefined();
+  });
+
   it('ends a run whose agent throws with agent_error failed and the reason', async () => {
     fx.agent.behaviour = () => Promise.reject(new Error('database is down'));
 

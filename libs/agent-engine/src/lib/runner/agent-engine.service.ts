@@ -5,7 +5,13 @@ import { isBreakerOpen, isBreakerTimeout } from '../breakers/managed-breaker';
 import { CircuitBreakers } from '../breakers/circuit-breakers.service';
 import { AGENT_ENGINE_OPTIONS, type ResolvedEngineOptions } from '../config/engine-options';
 import type { AgentDefinition } from '../contracts/agent-definition';
-import type { AgentEventSink, RunHandle, RunOutcome, RunRequest } from '../contracts/run.types';
+import type {
+  AgentEventSink,
+  RunHandle,
+  RunOutcome,
+  RunRequest,
+  RunStartOptions,
+} from '../contracts/run.types';
 import { OverloadedError } from '../limits/overloaded.error';
 import { RunLimiter, type ReleaseSlot } from '../limits/run-limiter.service';
 import { EngineMetrics } from '../metrics/engine-metrics.service';
@@ -74,14 +80,17 @@ export class AgentEngine implements BeforeApplicationShutdown {
    * `RequestError('not_found')`, bad options or a reused run id `RequestError('invalid_request')`.
    * Otherwise starts the run (possibly queued) and returns at once.
    */
-  start(request: RunRequest, sink: AgentEventSink): RunHandle {
+  start(request: RunRequest, sink: AgentEventSink, startOptions: RunStartOptions = {}): RunHandle {
     this.assertAccepting();
     const { agent, options } = this.validate(request);
     const execution = new RunExecution(request, sink, this.logger);
     let announceEnding!: (outcome: RunOutcome) => void;
     const ended = new Promise<RunOutcome>((resolve) => (announceEnding = resolve));
     // execute() reaches its first await before it could delete the entry set here.
-    const done = this.execute(agent, options, execution, announceEnding);
+    const done = this.execute(agent, options, execution, (outcome) => {
+      announceEnding(outcome);
+      return this.beforeTerminal(startOptions.beforeTerminal, outcome, request.runId);
+    });
     this.runs.set(request.runId, { execution, done });
     return { runId: request.runId, ended, done };
   }
@@ -216,7 +225,7 @@ export class AgentEngine implements BeforeApplicationShutdown {
     agent: AgentDefinition<unknown>,
     options: unknown,
     execution: RunExecution,
-    announceEnding: (outcome: RunOutcome) => void,
+    announceEnding: (outcome: RunOutcome) => Promise<void>,
   ): Promise<RunOutcome> {
     const { runId } = execution.request;
     this.logger.debug(`run ${runId} of agent ${agent.name} started`);
@@ -239,8 +248,9 @@ export class AgentEngine implements BeforeApplicationShutdown {
         ? { status: 'completed', output: ending.output, durationMs }
         : { status: 'failed', code: ending.code, message: ending.message, durationMs };
     // Before the terminal event is queued: whoever awaits `ended` runs first (the reactions are
-    // queued in this order), so what they start is under way before any client sees the end.
-    announceEnding(outcome);
+    // queued in this order), and `beforeTerminal` is done, so what a client expects of a run that
+    // ended (its answer on disk) is there when it sees the end.
+    await announceEnding(outcome);
     await execution.finish(terminalEvent(ending, durationMs));
     this.runs.delete(runId);
     this.updateGauges();
@@ -252,6 +262,30 @@ export class AgentEngine implements BeforeApplicationShutdown {
       this.logger.debug(`run ${runId} of agent ${agent.name} completed in ${durationMs} ms`);
     }
     return outcome;
+  }
+
+  /** The caller's `beforeTerminal`, within `agentTimeoutMs`: the terminal event goes out anyway. */
+  private async beforeTerminal(
+    hook: RunStartOptions['beforeTerminal'],
+    outcome: RunOutcome,
+    runId: string,
+  ): Promise<void> {
+    if (hook === undefined) return;
+    const limitMs = this.options.agentTimeoutMs;
+    const limit = new AbortController();
+    const timer = setTimeout(
+      () => limit.abort(new Error(`it did not finish within ${limitMs} ms`)),
+      limitMs,
+    );
+    try {
+      await raceAbort(hook(outcome), limit.signal);
+    } catch (error) {
+      this.logger.warn(
+        `what run ${runId} does before its terminal event failed: ${errorMessage(error)}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async runToEnding(

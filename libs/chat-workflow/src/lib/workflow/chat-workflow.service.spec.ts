@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -69,6 +70,31 @@ describe('ChatWorkflowService (in process, real files, real engine and realtime)
     for (const event of app.sink.events.filter((entry) => entry.runId === answer.runId)) {
       expect(event.subscribers).toContain(alice.connectionId);
     }
+  });
+
+  it('has the answer on disk when agent_completed goes out, as a crash at that moment would leave it', async () => {
+    const seen: string[][] = [];
+    app.sink.onRecorded = (event) => {
+      if (event.type !== 'agent_completed') return;
+      // The file as it is now: what a SIGKILL at this instant would leave.
+      const file = join(dataDir, 'threads', `${event.threadId}.jsonl`);
+      seen.push(replayTranscript(readFileSync(file)).messages.map((message) => message.role));
+    };
+    try {
+      const alice = app.connect('alice');
+      for (let index = 0; index < 3; index++) {
+        await app.service.send(alice, { text: `what is ${index}+1` });
+      }
+      await app.settle();
+    } finally {
+      app.sink.onRecorded = undefined;
+    }
+
+    expect(seen).toEqual([
+      ['user', 'assistant'],
+      ['user', 'assistant'],
+      ['user', 'assistant'],
+    ]);
   });
 
   it('records the completed answer after its question and serves the history oldest first', async () => {

@@ -191,12 +191,15 @@ export class ChatWorkflowService {
           ...(request.options === undefined ? {} : { options: request.options }),
         },
         this.publisher,
+        // The answer on disk before agent_completed goes out: a client that saw the run end
+        // finds it in the history, a crash a moment later included.
+        { beforeTerminal: (outcome) => this.answers.record(ids.threadId, ids.runId, outcome) },
       );
     } catch (error) {
       await this.withdraw(ctx, request, ids);
       throw error;
     }
-    this.answers.follow(ids.threadId, handle.runId, handle.ended);
+    this.answers.track(ids.runId, handle.done);
     return answer;
   }
 

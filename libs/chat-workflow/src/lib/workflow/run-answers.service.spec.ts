@@ -24,7 +24,8 @@ describe('RunAnswers', () => {
     const background = new BackgroundWork({} as ResolvedChatWorkflowOptions);
     const answers = new RunAnswers(conversation, background);
     const outcome = { status: 'completed', output: 'the answer is 14' } as RunOutcome;
-    answers.follow('thread-1', 'run-1', Promise.resolve(outcome));
+    let recorded = false;
+    const recording = answers.record('thread-1', 'run-1', outcome).then(() => (recorded = true));
     await new Promise((resolve) => setImmediate(resolve));
 
     let written = false;
@@ -33,8 +34,11 @@ describe('RunAnswers', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(written).toBe(false);
 
+    // What the engine awaits before agent_completed settles only once the answer is written.
+    expect(recorded).toBe(false);
     release();
     await waiting;
+    await recording;
     expect(appended).toMatchObject([
       { role: 'assistant', text: 'the answer is 14', runId: 'run-1' },
     ]);
@@ -45,11 +49,7 @@ describe('RunAnswers', () => {
     const { conversation, release } = heldConversation();
     const background = new BackgroundWork({} as ResolvedChatWorkflowOptions);
     const answers = new RunAnswers(conversation, background);
-    answers.follow(
-      'thread-1',
-      'run-1',
-      Promise.resolve({ status: 'completed', output: 'x' } as RunOutcome),
-    );
+    void answers.record('thread-1', 'run-1', { status: 'completed', output: 'x' } as RunOutcome);
     await new Promise((resolve) => setImmediate(resolve));
     jest.useFakeTimers();
     try {

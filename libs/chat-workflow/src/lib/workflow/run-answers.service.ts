@@ -27,40 +27,46 @@ export class RunAnswers {
   ) {}
 
   /**
-   * `ended` is the engine's `RunHandle.ended`, which resolves before the terminal event is
-   * published, so the answer's write is registered before any client can see the run end.
+   * Writes the run's answer, if it completed, into the transcript; never rejects. The engine
+   * awaits it before the run's terminal event is published (`RunStartOptions.beforeTerminal`):
+   * a client that saw `agent_completed` finds the answer on disk, a crash a moment later
+   * included, and `written` waits for it meanwhile. Tracked as background work, so a shutdown
+   * waits for it too.
    */
-  follow(threadId: string, runId: string, ended: Promise<RunOutcome>): void {
-    this.background.run(`recording the answer of run ${runId}`, async () => {
-      const outcome = await ended;
-      if (outcome.status !== 'completed') return;
-      const answer = {
-        id: randomUUID(),
-        role: 'assistant' as const,
-        text: answerText(outcome.output),
-        ts: Date.now(),
-        runId,
-      };
-      const write = this.write(threadId, runId, answer);
-      let writes = this.writing.get(threadId);
-      if (writes === undefined) this.writing.set(threadId, (writes = new Set()));
-      writes.add(write);
-      try {
-        await write;
-      } finally {
-        writes.delete(write);
-        if (writes.size === 0 && this.writing.get(threadId) === writes)
-          this.writing.delete(threadId);
-      }
+  record(threadId: string, runId: string, outcome: RunOutcome): Promise<void> {
+    if (outcome.status !== 'completed') return Promise.resolve();
+    const answer = {
+      id: randomUUID(),
+      role: 'assistant' as const,
+      text: answerText(outcome.output),
+      ts: Date.now(),
+      runId,
+    };
+    const write = this.write(threadId, runId, answer);
+    let writes = this.writing.get(threadId);
+    if (writes === undefined) this.writing.set(threadId, (writes = new Set()));
+    writes.add(write);
+    const recorded = write.finally(() => {
+      writes.delete(write);
+      if (writes.size === 0 && this.writing.get(threadId) === writes) this.writing.delete(threadId);
     });
+    this.background.run(`recording the answer of run ${runId}`, () => recorded);
+    return recorded;
+  }
+
+  /**
+   * Follows a run to its end (`RunHandle.done`: its answer recorded, its terminal event out) as
+   * background work, so that a drain, or a shutdown, waits for its answer as well.
+   */
+  track(runId: string, done: Promise<unknown>): void {
+    this.background.run(`run ${runId}`, () => done.then(() => undefined));
   }
 
   /**
    * Resolves once every answer of the thread whose write has begun is in the transcript (or
    * given up), or after `withinMs`, whichever comes first: a client that saw `agent_completed`
-   * and then asks for the history, or sends its next message, must find the answer in it (the
-   * write is registered as the run ends, before its terminal event is published: see `follow`),
-   * but a hung disk must not hang the request.
+   * and then asks for the history, or sends its next message, must find the answer in it (its
+   * terminal event waits for the write: see `record`), but a hung disk must not hang the request.
    */
   async written(threadId: string, withinMs: number): Promise<void> {
     const writes = this.writing.get(threadId);
