@@ -13,6 +13,16 @@ import { InMemoryClaimStore } from './in-memory-claim.store';
  * each message's clientMessageId, still catches it. Once Redis answers again, a claim made in
  * process during the outage is offered to Redis, and a value Redis already holds wins over it.
  */
+/**
+ * Claims the key or reads who holds it, in one step: as a SET NX and then a GET, a claim that
+ * expired between the two left the caller to claim it with a plain SET, which could overwrite one
+ * another caller made meanwhile, and both started a run. KEYS: the claim. ARGV: value, TTL ms.
+ */
+const CLAIM_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return { 1, ARGV[1] } end
+return { 0, redis.call('GET', KEYS[1]) }
+`;
+
 export class RedisClaimStore implements ClaimStore {
   /** Claims won or read through Redis: what an outage falls back to first. */
   private readonly known = new InMemoryClaimStore();
@@ -29,19 +39,11 @@ export class RedisClaimStore implements ClaimStore {
     const proposal = claimedDuringOutage ?? value;
     const redisKey = this.connection.key('claim', key);
     const attempt = await this.breaker.attempt('claim', `key ${key}`, async () => {
-      const client = this.connection.client;
-      const stored = await client.set(redisKey, proposal, {
-        condition: 'NX',
-        expiration: { type: 'PX', value: ttlMs },
-      });
-      if (stored === 'OK') return { won: true, value: proposal };
-      const existing = await client.get(redisKey);
-      // Expired between the two calls: nobody holds it now, so this caller may.
-      if (existing === null) {
-        await client.set(redisKey, proposal, { expiration: { type: 'PX', value: ttlMs } });
-        return { won: true, value: proposal };
-      }
-      return { won: false, value: existing };
+      const reply = (await this.connection.client.eval(CLAIM_SCRIPT, {
+        keys: [redisKey],
+        arguments: [proposal, String(ttlMs)],
+      })) as [number, string];
+      return { won: reply[0] === 1, value: reply[1] };
     });
     if (attempt.ok) {
       const held = attempt.value;
