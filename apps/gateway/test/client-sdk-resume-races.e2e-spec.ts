@@ -1,11 +1,11 @@
-import { AgentGatewayClient, type AgentGatewayClientOptions } from '@agent-gateway/client';
+import type { AgentGatewayClient } from '@agent-gateway/client';
 import { ThreadSubscriptions } from '@agent-gateway/realtime';
 import { TestRedisServer, until } from '@agent-gateway/test-support';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
-import { oneTo, reconnected, recordEvents } from './support/sdk-helpers';
+import { oneTo, reconnected, recordEvents, sdkClients } from './support/sdk-helpers';
 
 jest.setTimeout(40_000);
 
@@ -16,24 +16,7 @@ jest.setTimeout(40_000);
  */
 describe('the @agent-gateway/client SDK resuming while things happen', () => {
   let gateway: RunningGateway | undefined;
-  const clients: AgentGatewayClient[] = [];
-
-  function client(
-    userId: string,
-    socket: AgentGatewayClientOptions['socket'] = {},
-  ): AgentGatewayClient {
-    const created = new AgentGatewayClient((gateway as RunningGateway).url, {
-      auth: { userId },
-      socket: {
-        transports: ['websocket'],
-        reconnectionDelay: 50,
-        reconnectionDelayMax: 200,
-        ...socket,
-      },
-    });
-    clients.push(created);
-    return created;
-  }
+  const { client, closeAll } = sdkClients(() => (gateway as RunningGateway).url);
 
   /** `count` threads of `userId`, each with one finished run, written by a client of their own. */
   async function threadsWithOneRun(userId: string, count: number, paceMs = 0): Promise<string[]> {
@@ -51,7 +34,7 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
   }
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
+    closeAll();
     await gateway?.close();
     gateway = undefined;
   });
@@ -84,12 +67,7 @@ describe('the @agent-gateway/client SDK resuming while things happen', () => {
     const redis = await TestRedisServer.start();
     try {
       gateway = await startGateway({ REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '200' });
-      const reader = new AgentGatewayClient(gateway.url, {
-        auth: { userId: 'frank' },
-        requestTimeoutMs: 1000,
-        socket: { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 200 },
-      });
-      clients.push(reader);
+      const reader = client('frank', {}, { requestTimeoutMs: 1000 });
       await reader.connected();
       const events = recordEvents(reader);
       const run = await reader.send({ text: 'what is 1+1' });

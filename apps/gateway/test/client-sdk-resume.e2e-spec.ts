@@ -1,4 +1,3 @@
-import { AgentGatewayClient, type AgentGatewayClientOptions } from '@agent-gateway/client';
 import { ConnectionRegistry } from '@agent-gateway/realtime';
 import { until } from '@agent-gateway/test-support';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type RunningGateway } from './support/gateway-harness';
 import { connectAs } from './support/socket-helpers';
 import { metricValue } from './support/metrics-scrape';
-import { oneTo, reconnected, recordEvents } from './support/sdk-helpers';
+import { oneTo, reconnected, recordEvents, sdkClients } from './support/sdk-helpers';
 
 /** Connections cut off so far because their outbox overflowed. */
 async function outboxFullCutOffs(url: string): Promise<number> {
@@ -23,27 +22,10 @@ jest.setTimeout(20_000);
 
 describe('the @agent-gateway/client SDK comes back and resumes where it stands', () => {
   let gateway: RunningGateway | undefined;
-  const clients: AgentGatewayClient[] = [];
-
-  function client(
-    userId: string,
-    socket: AgentGatewayClientOptions['socket'] = {},
-  ): AgentGatewayClient {
-    const created = new AgentGatewayClient((gateway as RunningGateway).url, {
-      auth: { userId },
-      socket: {
-        transports: ['websocket'],
-        reconnectionDelay: 50,
-        reconnectionDelayMax: 200,
-        ...socket,
-      },
-    });
-    clients.push(created);
-    return created;
-  }
+  const { client, closeAll } = sdkClients(() => (gateway as RunningGateway).url);
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
+    closeAll();
     await gateway?.close();
     gateway = undefined;
   });

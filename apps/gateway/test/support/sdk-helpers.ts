@@ -1,4 +1,4 @@
-import type { AgentGatewayClient } from '@agent-gateway/client';
+import { AgentGatewayClient, type AgentGatewayClientOptions } from '@agent-gateway/client';
 import type { DecodedEventEnvelope } from '@agent-gateway/events';
 
 export const oneTo = (n: number, from = 1): number[] =>
@@ -34,4 +34,38 @@ export async function reconnected(sdk: AgentGatewayClient, drop: () => unknown):
   );
   await drop();
   await back;
+}
+
+/**
+ * SDK clients of a test, against the gateway `url()` names when each is made, reconnecting fast;
+ * `closeAll` closes every one made so far.
+ */
+export function sdkClients(url: () => string): {
+  client: (
+    userId: string,
+    socket?: AgentGatewayClientOptions['socket'],
+    options?: Omit<AgentGatewayClientOptions, 'auth' | 'socket'>,
+  ) => AgentGatewayClient;
+  closeAll: () => void;
+} {
+  const made: AgentGatewayClient[] = [];
+  return {
+    client(userId, socket = {}, options = {}) {
+      const created = new AgentGatewayClient(url(), {
+        ...options,
+        auth: { userId },
+        socket: {
+          transports: ['websocket'],
+          reconnectionDelay: 50,
+          reconnectionDelayMax: 200,
+          ...socket,
+        },
+      });
+      made.push(created);
+      return created;
+    },
+    closeAll() {
+      for (const created of made.splice(0)) created.close();
+    },
+  };
 }
